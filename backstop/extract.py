@@ -20,7 +20,10 @@ YES_NO_SLOTS = {"numbness", "leg_weakness", "eases_with_movement"}
 NEGATION = {"no", "not", "never", "without", "nor", "neither", "zero", "nothing", "none"}
 
 _SEVERITY = re.compile(r"\b(10|[0-9](?:\.5)?)\s*(?:/|out of|outta|of)\s*10\b")
-_SEVERITY_WORD = re.compile(r"\b(?:severity|pain level|level|rate it|rated?|about|maybe|around|like|a)\s+(?:a\s+)?(10|[0-9])\b(?!\s*(?:days?|weeks?|months?|years?|hours?|kg|lbs?|reps?|sets?|x|%))")
+_SEVERITY_WORD = re.compile(
+    r"\b(?:severity|pain level|level|rate it|rated?|about|maybe|around|like|a)\s+(?:a\s+)?(10|[0-9])\b"
+    r"(?!\s*(?:days?|weeks?|months?|years?|hours?|kg|lbs?|reps?|sets?|x|%))"
+)
 _AGE = re.compile(r"\b(?:i am|i'm|im|age|aged|age is)\s*(\d{1,2})\b|\b(\d{1,2})\s*(?:years? old|y/?o|yrs? old|yrs)\b")
 _DURATION = re.compile(
     r"\b(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|couple of|few)\s*"

@@ -230,8 +230,12 @@ def load(directory: Path | str = KNOWLEDGE_DIR) -> KnowledgeBase:
     for slot, values in vocab["vocabulary"].items():
         if not isinstance(values, dict) or not all(isinstance(v, list) for v in values.values()):
             raise _fail(vpath, slot, "-", "each value must map to a list of phrases")
+    vocabulary = {
+        slot: {str(value): [str(p) for p in phrases] for value, phrases in values.items()}
+        for slot, values in vocab["vocabulary"].items()
+    }
     kb = KnowledgeBase(
-        vocabulary={s: {str(k): [str(p) for p in v] for k, v in vals.items()} for s, vals in vocab["vocabulary"].items()},
+        vocabulary=vocabulary,
         triage_rules=list(data.pop("triage_rules").values()),
         **data,
     )

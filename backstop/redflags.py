@@ -22,6 +22,7 @@ from backstop import knowledge
 PATTERNS_FILE = knowledge.KNOWLEDGE_DIR / "red_flag_patterns.yml"
 NLU_DIR = knowledge.KNOWLEDGE_DIR.parent / "data" / "nlu"
 LEVEL_RANK = {"emergency": 0, "urgent": 1}
+MAX_CHARS = 200_000  # read all of any message a channel accepts
 
 _CONTRACTIONS = [
     (r"\bcan'?t\b|\bcannot\b|\bcanot\b|\bcnt\b", "can not"),
@@ -78,7 +79,8 @@ FIRST_PERSON = re.compile(r"\b(i|me|myself|my|mine)\b")
 # Cues that make a clause hypothetical or general whoever speaks ("what if my groin went numb?").
 HYPOTHETICAL = re.compile(
     r"\b(what if|if i|if my|if you|if your|if someone|if it|in case|suppose|supposing|imagine|hypothetically|"
-    r"should i worry|should i be worried|do i need to worry|watch out for|look out for|signs of|symptoms of|sign of|symptom of|warning signs?|red flags?|"
+    r"should i worry|should i be worried|do i need to worry|watch out for|look out for|"
+    r"signs of|symptoms of|sign of|symptom of|warning signs?|red flags?|"
     r"can a|can an|could a|does a|do you|how do i know|how would i know|how will i know|how can i tell|"
     r"should i look|risk of|would it|would that|when is|when are|when should|when do|when does|"
     r"mean i should|could happen|can happen)\b"
@@ -115,7 +117,10 @@ class RedFlagHit:
 
 
 # A body temperature written as a number ("temp is 38.8", "101F") reads as fever.
-_TEMPERATURE = re.compile(r"\b(?:3[89]|4[01])[.,]\d\s*(?:°|c\b|degrees)?(?!\s*(?:km|k\b|kg|mi|miles|lbs?|%))|\b10[0-4](?:\.\d)?\s*(?:°\s*f|f\b|degrees)")
+_TEMPERATURE = re.compile(
+    r"\b(?:3[89]|4[01])[.,]\d\s*(?:°|c\b|degrees)?(?!\s*(?:km|k\b|kg|mi|miles|lbs?|%))"
+    r"|\b10[0-4](?:\.\d)?\s*(?:°\s*f|f\b|degrees)"
+)
 
 
 def _normalise(text: str) -> str:
@@ -185,12 +190,19 @@ class RedFlagDetector:
         )
         self._known = set(re.findall(r"[a-z]+", prose)) | NEGATION_CUES | POST_NEGATION
         self._targets = sorted(w for w in self.vocab_words if len(w) >= 4)
+        self._corrections: dict[str, str] = {}
 
-    @lru_cache(maxsize=20000)
     def _correct(self, word: str) -> str:
         """Map a misspelt word onto the detector's vocabulary ("bladdr" -> "bladder")."""
         if len(word) < 4 or word in self._known or not word.isalpha():
             return word
+        if word not in self._corrections:
+            if len(self._corrections) > 50_000:
+                self._corrections.clear()
+            self._corrections[word] = self._nearest(word)
+        return self._corrections[word]
+
+    def _nearest(self, word: str) -> str:
         limit = 2 if len(word) >= 8 else 1
         for cand in self._targets:
             if len(word) == 4 and len(cand) != 5:
@@ -201,17 +213,24 @@ class RedFlagDetector:
 
     def detect(self, text: str) -> list[RedFlagHit]:
         """All red flags in ``text`` about the user now, most severe first."""
+        return self.analyse(text)[0]
+
+    def analyse(self, text: str) -> tuple[list[RedFlagHit], bool]:
+        """Red flags found, and whether red-flag words were set aside (negated, someone else, ...)."""
         if not text or not text.strip():
-            return []
-        text = _normalise(text[:5000])
+            return [], False
+        text = _normalise(text[:MAX_CHARS])
         hits: dict[str, RedFlagHit] = {}
+        set_aside = False
         for sentence in _SENTENCE_SPLIT.split(text):
             if sentence.strip():
-                for hit in self._detect_sentence(sentence):
+                found, dropped = self._detect_sentence(sentence)
+                set_aside = set_aside or dropped
+                for hit in found:
                     hits.setdefault(hit.flag_id, hit)
-        return sorted(hits.values(), key=lambda h: LEVEL_RANK[h.level])
+        return sorted(hits.values(), key=lambda h: LEVEL_RANK[h.level]), set_aside
 
-    def _detect_sentence(self, sentence: str) -> list[RedFlagHit]:
+    def _detect_sentence(self, sentence: str) -> tuple[list[RedFlagHit], bool]:
         from spacy.tokens import Doc
 
         raw = self.nlp.make_doc(sentence)
@@ -225,16 +244,19 @@ class RedFlagDetector:
             if not masked.intersection(range(s, e))
         ]
         if not matches:
-            return []
+            return [], False
         # negation words inside a multi-word symptom phrase ("no control", "can not") are not cues
         covered = {i for _, s, e in matches if e - s > 1 for i in range(s, e)}
         symptom_tokens = {i for _, s, e in matches for i in range(s, e)}
         context = _Context(doc.text)
         found: dict[str, tuple[int, int]] = {}
+        dropped: set[str] = set()
         for concept, s, e in matches:
-            if concept in found or self._negated(doc, s, e, covered, symptom_tokens):
+            if concept in found:
                 continue
-            if context.about_user_now(doc[s].idx):
+            if self._negated(doc, s, e, covered, symptom_tokens) or not context.about_user_now(doc[s].idx):
+                dropped.add(concept)
+            else:
                 found[concept] = (s, e)
         hits = []
         for fid, combos in self.rules.items():
@@ -243,7 +265,11 @@ class RedFlagDetector:
                     evidence = " … ".join(doc[found[c][0]:found[c][1]].text for c in combo)
                     hits.append(RedFlagHit(fid, self.levels[fid], evidence))
                     break
-        return hits
+        set_aside = any(
+            all(c in found or c in dropped for c in combo) and any(c in dropped for c in combo)
+            for combos in self.rules.values() for combo in combos
+        )
+        return hits, set_aside
 
     @staticmethod
     def _negated(doc: Any, start: int, end: int, covered: set[int], symptoms: set[int]) -> bool:
@@ -253,7 +279,9 @@ class RedFlagDetector:
             word = doc[i].lower_
             # "and"/"or" continue a negated list ("no numbness or tingling") only
             # when what precedes them is itself a symptom
-            if word in {"and", "or", "plus", "so", "then", "now", "but"} and (i - 1) not in symptoms:
+            if word in {"but", "however", "although", "though", "except"}:
+                break
+            if word in {"and", "or", "plus", "so", "then", "now"} and (i - 1) not in symptoms:
                 break
             if word in NEGATION_CUES and i not in covered:
                 return True

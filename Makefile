@@ -1,0 +1,55 @@
+# Backstop: `make run` and `make test` do all set-up on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock 2>/dev/null | cut -c1-12)
+PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
+	$$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo $$p; break; }; done)
+
+export PYTHONPATH := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL := 3
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: help install train run shell test lint eval-nlu eval-redflags clean
+
+help:
+	@echo "make run    - install if needed, train if needed, start Backstop (REST + widget + actions)"
+	@echo "make shell  - the same, chatting in this terminal"
+	@echo "make test   - install if needed, then validate, lint, unit tests, train, story and NLU tests"
+	@echo "make train  - train the model if the training data or config changed"
+	@echo "make clean  - remove the venv, models, local databases and test output"
+
+$(STAMP): requirements.lock
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: install it (e.g. 'pyenv install 3.10.13' or 'apt install python3.10 python3.10-venv') and re-run make."; exit 1; }
+	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check pip==24.2
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+train: install
+	@scripts/train.sh
+
+run: train
+	@scripts/run.sh server
+
+shell: train
+	@scripts/run.sh shell
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+eval-nlu: train
+	$(PY) scripts/eval_nlu.py
+
+eval-redflags: train
+	$(PY) scripts/eval_redflags.py
+
+test: install
+	@scripts/test.sh
+
+clean:
+	rm -rf $(VENV) models var results .pytest_cache .ruff_cache .rasa

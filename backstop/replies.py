@@ -1,0 +1,252 @@
+"""Turn knowledge-base entries and triage results into chat replies.
+
+Every reply is a list of short messages (chat bubbles), each a dict with
+``text`` and optional ``buttons``, so channels can show them one by one.
+Wording rules: never diagnose, always say when to seek care.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping, Sequence
+
+from backstop import knowledge
+from backstop.triage import TriageResult
+
+Reply = dict[str, Any]
+
+LEVEL_TEXT = {
+    "emergency": "⚠️ This needs emergency care now: call your local emergency number or go to the "
+    "nearest emergency department.",
+    "urgent": "⚠️ Please get a same-day medical assessment: contact your doctor or an urgent care "
+    "service today.",
+    "see_doctor": "I'd suggest booking an appointment with a doctor or physiotherapist in the next few days.",
+    "self_care": "From what you've told me, this can usually be looked after at home for now.",
+}
+SAFETY_NET = (
+    "Get checked sooner if the pain spreads below your knee, you get numbness, tingling or weakness "
+    "in a leg, it keeps getting worse over 48 hours, or it lasts more than a week. Call your local "
+    "emergency number at once if you have trouble peeing or controlling your bladder or bowels, "
+    "numbness around your groin or bottom, or both legs get weak."
+)
+NOT_A_DIAGNOSIS = "This is information, not a diagnosis."
+OFFER_ASSESSMENT = {
+    "text": "Would you like me to ask a few quick questions about your own pain, "
+    "to see what may fit and how urgent it is?",
+    "buttons": [{"title": "Yes, check my symptoms", "payload": "/describe_symptoms"},
+                {"title": "No thanks", "payload": "/deny"}],
+}
+
+# Which collections answer which question intent, most specific first.
+INTENT_COLLECTIONS = {
+    "ask_condition_info": ("causes", "guidance", "remedies", "exercises", "prevention"),
+    "ask_cause": ("causes", "guidance", "exercises"),
+    "ask_self_care": ("remedies", "guidance", "causes"),
+    "ask_prevention": ("prevention", "exercises", "guidance", "remedies"),
+    "ask_exercise_safety": ("exercises", "guidance", "prevention", "remedies"),
+    "ask_see_doctor": ("guidance",),
+}
+# What to answer when a question names no topic.
+DEFAULT_TOPIC = {
+    "ask_cause": "guidance:can_exercise_cause_back_pain",
+    "ask_self_care": "guidance:pain_relief_overview",
+    "ask_prevention": "guidance:prevent_back_pain",
+    "ask_exercise_safety": "guidance:keep_training",
+    "ask_see_doctor": "guidance:when_to_see_doctor",
+}
+
+
+def _msg(text: str, buttons: Sequence[Mapping[str, str]] | None = None) -> Reply:
+    reply: Reply = {"text": text.strip()}
+    if buttons:
+        reply["buttons"] = [dict(b) for b in buttons]
+    return reply
+
+
+def _bullets(items: Iterable[str], limit: int = 4) -> str:
+    return "\n".join(f"- {item.rstrip('.')}" for item in list(items)[:limit])
+
+
+def _first_sentence(text: str) -> str:
+    end = text.find(". ")
+    return text if end < 0 else text[: end + 1]
+
+
+def pick_topic(intent: str, topics: Sequence[str], exercise: str | None) -> str | None:
+    """The "collection:id" a question is about: a named topic that suits the intent, else the exercise."""
+    wanted = INTENT_COLLECTIONS.get(intent, ())
+    for coll in wanted:
+        for topic in topics:
+            if topic.startswith(coll + ":"):
+                return topic
+    if exercise and intent in {"ask_exercise_safety", "ask_prevention", "ask_cause"}:
+        return f"exercises:{exercise}"
+    return DEFAULT_TOPIC.get(intent)
+
+
+def _with_ice_or_heat(topics: Sequence[str]) -> str | None:
+    names = {t.split(":", 1)[1] for t in topics}
+    if {"ice", "heat"} <= names:
+        return "guidance:ice_or_heat"
+    return None
+
+
+def answer(intent: str, topics: Sequence[str], exercise: str | None = None,
+           kb: knowledge.KnowledgeBase | None = None) -> list[Reply]:
+    """Answer a free question from the knowledge base."""
+    kb = kb or knowledge.default()
+    topic = _with_ice_or_heat(topics) or pick_topic(intent, topics, exercise)
+    if topic is None:
+        return [_msg("I can explain DOMS, strains, sciatica, slipped discs and more. Which would you like?",
+                     [{"title": "DOMS", "payload": '/ask_condition_info{"topic":"causes:doms"}'},
+                      {"title": "Sciatica", "payload": '/ask_condition_info{"topic":"causes:sciatica"}'},
+                      {"title": "Slipped disc",
+                       "payload": '/ask_condition_info{"topic":"causes:herniated_disc"}'}])]
+    coll, _, entry_id = topic.partition(":")
+    entry = kb.collection(coll).get(entry_id) if coll in INTENT_COLLECTIONS["ask_condition_info"] else None
+    if entry is None:
+        return answer(intent, [], exercise, kb)
+    if coll == "exercises" and intent == "ask_cause":
+        return exercise_causes(entry, kb)
+    return {
+        "causes": cause_info,
+        "remedies": remedy_info,
+        "exercises": exercise_info,
+        "prevention": prevention_info,
+        "guidance": guidance_info,
+    }[coll](entry, kb)
+
+
+def cause_info(cause: Mapping[str, Any], kb: knowledge.KnowledgeBase) -> list[Reply]:
+    care = [kb.remedies[r]["name"] for r in cause["self_care"][:4] if r in kb.remedies]
+    parts = [
+        _msg(f"**{cause['name']}**\n{cause['explanation']}"),
+        _msg(f"How to tell it apart: {cause['distinguish']}"),
+    ]
+    if care and cause["category"] != "emergency":
+        parts.append(_msg("What usually helps:\n" + _bullets(care)))
+    parts.append(_msg(f"When to get help: {cause['seek_care']}"))
+    return parts
+
+
+def remedy_info(remedy: Mapping[str, Any], kb: knowledge.KnowledgeBase) -> list[Reply]:
+    text = f"**{remedy['name']}**\n{remedy['summary']}\n\nHow: {remedy['how']}"
+    parts = [_msg(text)]
+    if remedy.get("cautions"):
+        parts.append(_msg(f"Take care: {remedy['cautions']}"))
+    parts.append(_msg(SAFETY_NET))
+    return parts
+
+
+def exercise_info(ex: Mapping[str, Any], kb: knowledge.KnowledgeBase) -> list[Reply]:
+    return [
+        _msg(f"**{ex['name']} without hurting your back**\nCommon faults that load the back:\n"
+             + _bullets(ex["common_faults"])),
+        _msg("Form cues:\n" + _bullets(ex["form_cues"])),
+        _msg("Easier versions while your back settles:\n" + _bullets(ex["regressions"], 3)),
+        _msg(f"Getting back to it: {ex['return_to_training']}"),
+    ]
+
+
+def exercise_causes(ex: Mapping[str, Any], kb: knowledge.KnowledgeBase) -> list[Reply]:
+    """Why an exercise can hurt the back: its common faults and causes that mention it."""
+    linked = [
+        c["name"] for c in kb.causes.values()
+        if any(s["slot"] == "exercise" and ex["id"] in s["values"] for s in c["signals"])
+    ]
+    parts = [_msg(f"**Why {ex['name'].lower()} can make your back hurt**\nCommon faults that load the back:\n"
+                  + _bullets(ex["common_faults"]))]
+    if linked:
+        parts.append(_msg("Things often linked with it:\n" + _bullets(linked)))
+    parts.append(_msg("Soreness that starts the next day and eases as you move is usually normal; sharp "
+                      "pain during the lift, pain down a leg, numbness or weakness is not. " + NOT_A_DIAGNOSIS))
+    return parts
+
+
+def prevention_info(item: Mapping[str, Any], kb: knowledge.KnowledgeBase) -> list[Reply]:
+    return [_msg(f"**{item['name']}**\n{item['advice']}")]
+
+
+def guidance_info(item: Mapping[str, Any], kb: knowledge.KnowledgeBase) -> list[Reply]:
+    parts = [_msg(item["answer"])]
+    if item["id"] == "when_to_see_doctor":
+        emergency = [f["name"] for f in kb.red_flags.values() if f["level"] == "emergency"]
+        urgent = [f["name"] for f in kb.red_flags.values()
+                  if f["level"] == "urgent" and f["id"] != "possible_red_flag"]
+        parts.append(_msg("Call your local emergency number now for:\n" + _bullets(emergency, 9)))
+        parts.append(_msg("Get seen the same day for:\n" + _bullets(urgent, 6)))
+    return parts
+
+
+def summary(result: TriageResult, answers: Mapping[str, Any],
+            kb: knowledge.KnowledgeBase | None = None) -> list[Reply]:
+    """The end of an assessment: level, possible causes with why, what to do now and next time."""
+    kb = kb or knowledge.default()
+    parts = [_msg(LEVEL_TEXT[result.level]
+                  + ("" if not result.level_reasons else " This is because " + _join(result.level_reasons) + "."))]
+    if result.causes:
+        lines = []
+        for match in result.causes:
+            cause = kb.causes[match.cause_id]
+            why = _join(match.reasons[:3])
+            lines.append(f"- **{cause['name']}**: it {why}. {_first_sentence(cause['explanation'])}")
+        parts.append(_msg("Possible explanations that match what you told me (" + NOT_A_DIAGNOSIS.rstrip(".").lower()
+                          + "; a professional can examine you):\n" + "\n".join(lines)))
+    parts.append(_msg("What you can do now:\n" + _bullets(_self_care(result, kb), 4)))
+    exercise = kb.exercises.get(str(answers.get("exercise")))
+    if exercise:
+        parts.append(_msg(f"Next time you do {exercise['name'].lower()}:\n" + _bullets(exercise["form_cues"], 3)))
+    else:
+        tips = _prevention(result, kb)
+        if tips:
+            parts.append(_msg("To help prevent it next time:\n" + _bullets(tips, 3)))
+    parts.append(_msg(SAFETY_NET))
+    buttons = []
+    if result.causes:
+        top = kb.causes[result.causes[0].cause_id]
+        buttons.append({"title": f"More about {_short(top['name'])}",
+                        "payload": f'/ask_condition_info{{"topic":"causes:{top["id"]}"}}'})
+    if exercise:
+        buttons.append({"title": f"{exercise['name']} form tips",
+                        "payload": f'/ask_exercise_safety{{"topic":"exercises:{exercise["id"]}"}}'})
+    buttons.append({"title": "Talk to the clinic", "payload": "/request_human"})
+    buttons.append({"title": "Check in with me in 2 days", "payload": "/request_checkin"})
+    parts.append(_msg("What next?", buttons))
+    return parts
+
+
+def _self_care(result: TriageResult, kb: knowledge.KnowledgeBase) -> list[str]:
+    ids: list[str] = []
+    for match in result.causes:
+        for rid in kb.causes[match.cause_id]["self_care"]:
+            if rid not in ids:
+                ids.append(rid)
+    if not ids:
+        ids = ["active_recovery", "heat", "ice", "otc_pain_relief"]
+    return [f"{kb.remedies[r]['name']}: {_first_sentence(kb.remedies[r]['summary'])}" for r in ids if r in kb.remedies]
+
+
+def _prevention(result: TriageResult, kb: knowledge.KnowledgeBase) -> list[str]:
+    ids: list[str] = []
+    for match in result.causes:
+        ids += [p for p in kb.causes[match.cause_id]["prevention"] if p not in ids]
+    items = [kb.prevention[p] for p in ids if p in kb.prevention]
+    return [f"{item['name']}: {_first_sentence(item['advice'])}" for item in items]
+
+
+def _join(items: Sequence[str]) -> str:
+    items = [i.rstrip(".") for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _short(name: str) -> str:
+    return name.split(" (")[0]
+
+
+def escalation(flag: Mapping[str, Any], clinic_lines: Sequence[str]) -> list[Reply]:
+    """After the immediate red-flag instruction: why it matters, and the clinic if configured."""
+    parts = [_msg(f"Why: {flag['message']}")]
+    if clinic_lines:
+        parts.append(_msg("Your clinic:\n" + "\n".join(clinic_lines)))
+    return parts

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Everything `make test` checks, in order, with a summary table at the end.
+# Every step runs even if an earlier one failed; the exit status is 1 if any failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONPATH=$PWD TF_CPP_MIN_LOG_LEVEL=3 SQLALCHEMY_SILENCE_UBER_WARNING=1 PYTHONWARNINGS=ignore
+mkdir -p results var
+rows=()
+failed=0
+
+step() {  # name, figure-command, command...
+  local name=$1 figure=$2; shift 2
+  local start=$SECONDS log="results/${name// /_}.log"
+  echo "==> $name"
+  if "$@" >"$log" 2>&1; then status=PASS; else status=FAIL; failed=1; fi
+  tail -n 25 "$log"
+  rows+=("$(printf '%-22s %-5s %5ss  %s' "$name" "$status" "$((SECONDS - start))" "$(eval "$figure" 2>/dev/null)")")
+}
+
+step "validate data" "grep -o '([0-9]* warnings)\|0 warnings' results/validate_data.log | tail -1" \
+  .venv/bin/python scripts/validate.py
+step "ruff" "tail -1 results/ruff.log" .venv/bin/ruff check .
+step "pytest" "grep -Eo '[0-9]+ passed.*' results/pytest.log | tail -1" \
+  .venv/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning tests
+step "train" "tail -1 results/train.log" scripts/train.sh
+step "test stories" "grep -Eo 'Correct: *[0-9]+ */ *[0-9]+' results/test_stories.log | tail -1" \
+  .venv/bin/rasa test core --stories tests/test_stories.yml --model models/backstop.tar.gz \
+  --fail-on-prediction-errors --out results/stories
+step "nlu hold-out" "grep -E 'hold-out intent accuracy|entities: precision' results/nlu_hold-out.log | tr '\n' ' '" \
+  .venv/bin/python scripts/eval_nlu.py
+step "red flags" "grep -E '^(emergency|urgent) |false escalations' results/red_flags.log | awk '{print \$1, \$NF}' | tr '\n' ' '" \
+  .venv/bin/python scripts/eval_redflags.py
+
+echo
+echo "Backstop test summary"
+printf '%-22s %-5s %6s  %s\n' step result time figures
+for row in "${rows[@]}"; do echo "$row"; done
+exit $failed

@@ -1,0 +1,180 @@
+"""Custom actions with rasa_sdk's real CollectingDispatcher and Tracker objects."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import ActiveLoop
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import actions
+from backstop import audit
+
+DOMAIN: dict[str, Any] = {"slots": {}, "forms": {}, "responses": {}}
+
+
+def tracker(slots: dict | None = None, intent: str = "inform", text: str = "", entities: list | None = None,
+            active_loop: str | None = None, channel: str = "rest") -> Tracker:
+    return Tracker(
+        sender_id="test-user",
+        slots={"requested_slot": None, **(slots or {})},
+        latest_message={"intent": {"name": intent, "confidence": 0.99}, "text": text,
+                        "entities": entities or []},
+        events=[{"event": "user", "text": text, "input_channel": channel}],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": active_loop} if active_loop else {},
+        latest_action_name="action_listen",
+    )
+
+
+def run(action, t: Tracker) -> tuple[CollectingDispatcher, list]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, t, DOMAIN))
+    return dispatcher, events
+
+
+def texts(dispatcher: CollectingDispatcher) -> str:
+    return "\n".join(m.get("text") or "" for m in dispatcher.messages)
+
+
+def slot_events(events) -> dict:
+    """Slots an action set, without the form's own bookkeeping of the next question."""
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot" and e["name"] != "requested_slot"}
+
+
+@pytest.fixture(autouse=True)
+def audit_db(tmp_path, monkeypatch):
+    monkeypatch.setenv("BACKSTOP_AUDIT_DB", str(tmp_path / "audit.db"))
+    for key in ("BACKSTOP_CLINIC_NAME", "BACKSTOP_CLINIC_PHONE", "BACKSTOP_CLINIC_BOOKING_URL",
+                "BACKSTOP_EMERGENCY_NUMBER"):
+        monkeypatch.delenv(key, raising=False)
+    return tmp_path / "audit.db"
+
+
+def test_summary_sets_contract_slots_and_explains_why():
+    slots = {"pain_location": "lower_back", "pain_onset": "next_day", "pain_side": "both_sides",
+             "pain_character": "dull_ache", "pain_radiates": "none", "leg_weakness": "no",
+             "red_flag_screen": "none", "pain_duration": "under_2_days", "pain_trend": "same",
+             "pain_severity": 3.0, "exercise": "deadlift", "age_band": "18_to_49"}
+    dispatcher, events = run(actions.ActionTriageSummary(), tracker(slots))
+    got = slot_events(events)
+    assert got["triage_level"] == "self_care"
+    assert got["likely_causes"][0] == "doms"
+    out = texts(dispatcher)
+    assert "started hours after training or the next day" in out
+    assert "Next time you do deadlift" in out
+    assert "emergency number" in out  # safety net
+    assert "sounds like" not in out.lower()
+
+
+def test_summary_keeps_an_earlier_red_flag_level():
+    slots = {"red_flag": "fever_unwell", "triage_level": "urgent", "pain_onset": "next_day"}
+    _, events = run(actions.ActionTriageSummary(), tracker(slots))
+    assert slot_events(events)["triage_level"] == "urgent"
+
+
+def test_escalation_sets_slots_ends_the_form_and_audits(audit_db):
+    t = tracker({"red_flag": "saddle_anaesthesia", "triage_level": "emergency"}, intent="report_red_flag",
+                active_loop="assessment_form")
+    dispatcher, events = run(actions.ActionEscalateRedFlag(), t)
+    assert slot_events(events)["triage_level"] == "emergency"
+    assert slot_events(events)["red_flag"] == "saddle_anaesthesia"
+    assert ActiveLoop(None) in events
+    assert "groin" in texts(dispatcher)
+    rows = audit.query(path=audit_db)
+    assert [(r[1], r[2], r[3]) for r in rows] == [("test-user", "saddle_anaesthesia", "emergency")]
+
+
+def test_escalation_of_a_classifier_only_red_flag_is_urgent():
+    _, events = run(actions.ActionEscalateRedFlag(), tracker({}, intent="report_red_flag"))
+    assert slot_events(events) == {"triage_level": "urgent", "red_flag": "possible_red_flag"}
+
+
+def test_handover_without_configuration_is_honest():
+    dispatcher, _ = run(actions.ActionHandover(), tracker())
+    out = texts(dispatcher)
+    assert "No clinic contact is set up" in out
+    assert "http" not in out and "Phone" not in out
+
+
+def test_handover_with_configuration(monkeypatch):
+    monkeypatch.setenv("BACKSTOP_CLINIC_NAME", "Spine & Sport Clinic")
+    monkeypatch.setenv("BACKSTOP_CLINIC_PHONE", "+44 20 7946 0000")
+    monkeypatch.setenv("BACKSTOP_CLINIC_BOOKING_URL", "https://example.org/book")
+    dispatcher, _ = run(actions.ActionHandover(), tracker())
+    out = texts(dispatcher)
+    assert "Spine & Sport Clinic" in out and "+44 20 7946 0000" in out and "https://example.org/book" in out
+
+
+def test_answer_ice_or_heat():
+    entities = [{"entity": "topic", "value": "remedies:ice"}, {"entity": "topic", "value": "remedies:heat"}]
+    dispatcher, _ = run(actions.ActionAnswerQuestion(), tracker(intent="ask_self_care", entities=entities))
+    out = texts(dispatcher).lower()
+    assert "ice" in out and "heat" in out
+
+
+def test_answer_exercise_form_uses_the_exercise_entity():
+    entities = [{"entity": "exercise", "value": "deadlift"}]
+    dispatcher, _ = run(actions.ActionAnswerQuestion(), tracker(intent="ask_exercise_safety", entities=entities))
+    assert "Deadlift" in texts(dispatcher)
+    assert "neutral spine" in texts(dispatcher).lower()
+
+
+def test_ask_cause_offers_the_assessment():
+    dispatcher, _ = run(actions.ActionAnswerQuestion(), tracker(intent="ask_cause"))
+    assert any(b["payload"] == "/describe_symptoms" for m in dispatcher.messages for b in m.get("buttons", []))
+
+
+def validate(slots: dict, requested: str, text: str, intent: str = "inform", **kw) -> tuple[list, CollectingDispatcher]:
+    t = tracker({**slots, "requested_slot": requested}, intent=intent, text=text, active_loop="assessment_form", **kw)
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(actions.ValidateAssessmentForm().run(dispatcher, t, DOMAIN))
+    return events, dispatcher
+
+
+def test_form_reads_a_free_text_answer():
+    events, _ = validate({}, "pain_onset", "the next morning")
+    assert slot_events(events)["pain_onset"] == "next_day"
+
+
+def test_form_reasks_once_with_a_hint_then_moves_on():
+    events, dispatcher = validate({}, "pain_side", "banana")
+    assert slot_events(events) == {"pain_side": None, "reasked_slot": "pain_side"}
+    assert "one side" in texts(dispatcher)
+    events, dispatcher = validate({"reasked_slot": "pain_side"}, "pain_side", "banana again")
+    assert slot_events(events)["pain_side"] == "unknown"
+
+
+def test_form_accepts_dont_know():
+    events, _ = validate({}, "pain_onset", "no idea", intent="dont_know")
+    assert slot_events(events)["pain_onset"] == "unknown"
+
+
+def test_form_leaves_questions_and_red_flags_to_the_rules():
+    for intent in ("ask_self_care", "report_red_flag", "stop"):
+        events, dispatcher = validate({}, "pain_onset", "should I use ice?", intent=intent)
+        assert slot_events(events) == {} and dispatcher.messages == []
+
+
+def test_checkin_is_scheduled_only_where_the_bot_can_push():
+    _, events = run(actions.ActionScheduleCheckin(), tracker(channel="telegram"))
+    assert events and events[0]["event"] == "reminder" and events[0]["intent"] == "EXTERNAL_checkin"
+    dispatcher, events = run(actions.ActionScheduleCheckin(), tracker(channel="rest"))
+    assert events == [] and "can't send you a message later" in texts(dispatcher)
+
+
+def test_checkin_worse_means_see_a_doctor():
+    entities = [{"entity": "pain_trend", "value": "worsening"}]
+    dispatcher, events = run(actions.ActionCheckinReply(), tracker(entities=entities))
+    assert slot_events(events)["triage_level"] == "see_doctor"
+    assert "doctor" in texts(dispatcher)
+
+
+def test_session_start_sends_the_disclaimer():
+    dispatcher, events = run(actions.ActionSessionStart(), tracker())
+    assert dispatcher.messages[0]["response"] == "utter_disclaimer"
+    assert events[0]["event"] == "session_started"

@@ -1,0 +1,91 @@
+"""Red-flag detector: fires on emergencies in the user's words, not on negations,
+other people, hypotheticals, healed past events or gym slang."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from backstop import redflags
+
+FIRES = [
+    ("I peed myself after deadlifts and my back is killing me", "bladder_dysfunction", "emergency"),
+    ("can't feel anything down there when I wipe", "saddle_anaesthesia", "emergency"),
+    ("my legs keep giving way", "bilateral_leg_weakness", "emergency"),
+    ("my foot slaps when I walk", "foot_drop", "urgent"),
+    ("barbell fell on my back", "major_trauma", "emergency"),
+    ("fever and my back is killing me", "fever_unwell", "urgent"),
+    ("lost controll of my bladdr this morning", "bladder_dysfunction", "emergency"),
+    ("did 5x5 squats, PR'd, then RDLs, felt fine, and now I can't pee properly", "bladder_dysfunction", "emergency"),
+    ("no numbness but I can't control my bowels", "bowel_dysfunction", "emergency"),
+    ("my pee is the colour of cola after that workout", "dark_urine_after_exercise", "emergency"),
+    ("heard a pop and now I can't move", "pop_cannot_move", "urgent"),
+]
+
+SILENT = [
+    "no numbness, bladder's fine",
+    "my dad has cauda equina",
+    "when is back pain an emergency?",
+    "what if my groin went numb?",
+    "fell five years ago, fully healed",
+    "legs are dead after leg day",
+    "numb to the pain lol",
+    "my lower back aches after deadlifts",
+    "no fever, no weakness, just sore",
+    "",
+    "   ",
+]
+
+
+@pytest.mark.parametrize("text,flag,level", FIRES)
+def test_fires(detector, text, flag, level):
+    hits = detector.detect(text)
+    assert hits, text
+    assert hits[0].flag_id == flag
+    assert hits[0].level == level
+
+
+@pytest.mark.parametrize("text", SILENT)
+def test_does_not_fire(detector, text):
+    assert detector.detect(text) == []
+
+
+def test_most_severe_first(detector):
+    hits = detector.detect("I have a fever and I wet myself")
+    assert [h.level for h in hits] == ["emergency", "urgent"]
+
+
+def test_set_aside_reports_negated_red_flag_words(detector):
+    hits, set_aside = detector.analyse("I haven't lost control of my bladder")
+    assert hits == [] and set_aside
+
+
+def test_red_flag_at_the_end_of_a_huge_message(detector):
+    text = "squats went well and my lower back is a bit sore. " * 1500 + "Also I wet myself."
+    hits = detector.detect(text)
+    assert [h.flag_id for h in hits] == ["bladder_dysfunction"]
+
+
+def test_every_red_flag_has_patterns(kb):
+    patterns = redflags.load_patterns()
+    assert set(patterns["red_flags"]) == set(kb.red_flags) - {"possible_red_flag"}
+
+
+def test_pattern_file_with_unknown_flag_is_refused(kb):
+    patterns = redflags.load_patterns()
+    patterns["red_flags"]["made_up_flag"] = {"any_of": [["BLADDER"]]}
+    with pytest.raises(Exception, match="made_up_flag"):
+        redflags.RedFlagDetector(patterns, kb)
+
+
+def test_project_red_flag_set_through_the_detector(detector):
+    """The same sets `make eval-redflags` runs through the trained model, here on the detector alone."""
+    base = Path(__file__).parent / "redflags"
+    positives = yaml.safe_load((base / "positives.yml").read_text())["positives"]
+    negatives = yaml.safe_load((base / "negatives.yml").read_text())["negatives"]
+    missed = [p["text"] for p in positives if not detector.detect(p["text"])]
+    false = [n["text"] for n in negatives if detector.detect(n["text"])]
+    assert missed == []
+    assert len(false) / len(negatives) <= 0.02, false
