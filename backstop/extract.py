@@ -122,7 +122,12 @@ class Extractor:
             span = doc[s:e]
             out.append(Entity(slot, value, span.start_char, span.end_char, text[span.start_char:span.end_char]))
         out.extend(self._numbers(lowered, text, {(x.entity) for x in out}))
-        return sorted(out, key=lambda x: x.start)
+        # one answer per question: the first mention wins ("sharp at first, now a dull ache")
+        first: dict[str, Entity] = {}
+        for entity in sorted(out, key=lambda x: x.start):
+            if entity.entity == "topic" or entity.entity not in first:
+                first[f"{entity.entity}:{entity.value}" if entity.entity == "topic" else entity.entity] = entity
+        return sorted(first.values(), key=lambda x: x.start)
 
     @staticmethod
     def _negated(doc: Any, start: int) -> bool:

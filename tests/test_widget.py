@@ -1,0 +1,276 @@
+"""Browser test of the web chat widget: real Rasa + action server + web/server.py, driven in
+Debian's headless Chromium by Playwright (no browser download).
+
+Needs: models/backstop.tar.gz, /usr/bin/chromium (apt-get install chromium), the `playwright`
+Python package and web/node_modules (npm ci in web/). Screenshots go to results/widget/.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.servers import MODEL, ROOT, VENV_BIN, Backstop, http, wait_for
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not MODEL.exists(), reason="no trained model at models/backstop.tar.gz"),
+    pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no /usr/bin/chromium (apt-get install chromium)"),
+]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+RASA_PORT, ACTION_PORT, WEB_PORT = 5205, 5255, 8280
+RASA_URL = f"http://127.0.0.1:{RASA_PORT}"
+PAGE_URL = f"http://127.0.0.1:{WEB_PORT}/?server={RASA_URL}"
+OUT = ROOT / "results" / "widget"
+TIMEOUT_MS = 60_000  # the first reply loads the model's components; later ones take ~1 s
+
+DISCLAIMER = "Information, not a diagnosis. In an emergency call your local emergency number."
+STORED = "Your messages are stored by the clinic to continue this conversation; don't share your name or contact details."
+XSS = "<script>window.__xss=1</script><b>bold</b>"
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backstop]:
+    if not (ROOT / "web" / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js").exists():
+        pytest.fail("web/node_modules is missing: run `npm ci` in web/")
+    workdir = tmp_path_factory.mktemp("widget")
+    backstop = Backstop(workdir, rasa_port=RASA_PORT, action_port=ACTION_PORT)
+    web_log = open(workdir / "web.log", "ab")  # noqa: SIM115 - closed below
+    web = subprocess.Popen([str(VENV_BIN / "python"), str(ROOT / "web" / "server.py")], cwd=ROOT,
+                           env={**os.environ, "WEB_PORT": str(WEB_PORT), "WEB_HOST": "127.0.0.1"},
+                           stdout=web_log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for(f"http://127.0.0.1:{WEB_PORT}/health", 30, web)
+        backstop.start_actions()
+        backstop.start_rasa(extra=["--cors", "*"])
+        yield backstop
+    finally:
+        backstop.stop()
+        if web.poll() is None:
+            os.killpg(web.pid, signal.SIGTERM)
+            web.wait(timeout=20)
+        web_log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(servers: Backstop) -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the playwright package is missing: .venv/bin/pip install playwright==1.65.2")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def open_page(browser: Any, width: int = 1280, height: int = 900) -> tuple[Any, Any, list[str]]:
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    page.on("console", lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" else None)
+    page.goto(PAGE_URL)
+    wait_connected(page)
+    return context, page, errors
+
+
+def wait_connected(page: Any) -> None:
+    page.wait_for_selector(".backstop-widget[data-state='connected'][data-session-id]")
+
+
+def bot_count(page: Any) -> int:
+    return page.locator(".backstop-log .backstop-bot").count()
+
+
+def wait_replies(page: Any, before: int) -> list[str]:
+    """Wait for at least one new bot message, then until no more arrive for a moment."""
+    page.wait_for_function("n => document.querySelectorAll('.backstop-log .backstop-bot').length > n", arg=before)
+    stable_since, count = time.time(), bot_count(page)
+    while time.time() - stable_since < 1.5:
+        time.sleep(0.25)
+        now = bot_count(page)
+        if now != count:
+            stable_since, count = time.time(), now
+    return page.locator(".backstop-log .backstop-bot .backstop-text").all_inner_texts()[before:]
+
+
+def say(page: Any, text: str) -> list[str]:
+    before = bot_count(page)
+    page.get_by_label("Message to Backstop").fill(text)
+    page.get_by_role("button", name="Send", exact=True).click()
+    return wait_replies(page, before)
+
+
+def session_id(page: Any) -> str:
+    sid = page.evaluate("document.querySelector('.backstop-widget').getAttribute('data-session-id')")
+    assert sid and sid == page.evaluate(
+        "Object.keys(localStorage).filter(k => k.endsWith(':session')).map(k => localStorage.getItem(k))[0]")
+    return sid
+
+
+def user_texts(tracker: dict[str, Any]) -> list[str]:
+    return [e.get("text") or "" for e in tracker["events"] if e["event"] == "user"]
+
+
+def real_errors(errors: list[str]) -> list[str]:
+    return [e for e in errors if "favicon" not in e]
+
+
+def test_chat_reload_and_escaping(browser: Any, servers: Backstop) -> None:
+    from playwright.sync_api import expect
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    context, page, errors = open_page(browser)
+    widget = page.locator(".backstop-widget")
+
+    # Before the first message: the disclaimer and what is stored, an empty labelled log.
+    expect(widget.locator(".backstop-notice")).to_contain_text(DISCLAIMER)
+    expect(widget.locator(".backstop-notice")).to_contain_text(STORED)
+    log = page.get_by_role("log")
+    expect(log).to_have_attribute("aria-live", "polite")
+    expect(log.locator(".backstop-msg")).to_have_count(0)
+    expect(page.get_by_label("Message to Backstop")).to_be_visible()
+    sid = session_id(page)
+
+    # Greeting.
+    replies = say(page, "hi")
+    assert any(r.strip() for r in replies), replies
+    expect(widget.locator(".backstop-user .backstop-text").last).to_have_text("hi")
+    expect(widget.locator(".backstop-typing")).to_be_hidden()
+
+    # A description of pain gets a question with quick replies; click one.
+    replies = say(page, "my lower back hurts after deadlifts")
+    buttons = widget.locator(".backstop-quick-replies button")
+    expect(buttons.first).to_be_visible()
+    assert buttons.count() >= 2, replies
+    title = buttons.first.inner_text()
+    before = bot_count(page)
+    buttons.first.click()
+    expect(widget.locator(".backstop-user .backstop-text").last).to_have_text(title)
+    expect(widget.locator(".backstop-quick-replies")).to_have_count(0)
+    wait_replies(page, before)
+    events = servers.tracker(sid)["events"]
+    clicked = [e for e in events if e["event"] == "user" and (e.get("text") or "").startswith("/")]
+    assert clicked, "the button's payload (not its title) is what reached Rasa"
+
+    # A knowledge question in the middle of the questions.
+    replies = say(page, "what is DOMS?")
+    answer = "\n".join(replies).lower()
+    assert "doms" in answer or "delayed" in answer or "sore" in answer, replies
+
+    # A red flag is escalated in a distinct style.
+    say(page, "I peed myself and my back is killing me")
+    escalation = widget.locator(".backstop-escalation")
+    expect(escalation.first).to_be_visible()
+    expect(escalation.first).to_contain_text("⚠")
+    style = escalation.first.evaluate("e => { const s = getComputedStyle(e); "
+                                      "return [s.borderTopColor, s.backgroundColor, s.borderLeftWidth]; }")
+    assert style[0] != style[1] and style[2] != "0px", style
+    page.screenshot(path=str(OUT / "chat.png"))
+    widget.screenshot(path=str(OUT / "chat-widget.png"))
+    shown_before = page.locator(".backstop-log .backstop-msg").all_inner_texts()
+
+    # Reload: the conversation is still on screen and goes on in the same Rasa session.
+    page.reload()
+    wait_connected(page)
+    assert session_id(page) == sid
+    expect(widget.locator(".backstop-user .backstop-text").first).to_have_text("hi")
+    expect(widget.locator(".backstop-escalation").first).to_be_visible()
+    assert page.locator(".backstop-log .backstop-msg").all_inner_texts() == shown_before
+    expect(widget.locator(".backstop-quick-replies")).to_have_count(0)  # answered buttons stay gone
+    replies = say(page, "thanks")
+    assert any(r.strip() for r in replies), replies
+    said = user_texts(servers.tracker(sid))
+    assert said[0] == "hi" and said[-1] == "thanks", said
+    assert "what is DOMS?" in said, said
+
+    # The socket drops: "reconnecting", then the chat carries on in the same session.
+    page.evaluate("""() => {
+        const root = document.querySelector('.backstop-widget');
+        window.__states = [];
+        new MutationObserver(() => window.__states.push(
+            [root.getAttribute('data-state'), root.querySelector('.backstop-status').textContent]))
+          .observe(root, {attributes: true, attributeFilter: ['data-state']});
+        window.BackstopWidget.instances[0].socket.io.engine.close();
+    }""")
+    wait_connected(page)
+    states = page.evaluate("window.__states")
+    assert any(s == "reconnecting" and "Reconnecting" in text for s, text in states), states
+    assert session_id(page) == sid
+    replies = say(page, "what can you do?")
+    assert any(r.strip() for r in replies), replies
+    assert user_texts(servers.tracker(sid))[-1] == "what can you do?"
+
+    # HTML typed by the user is shown as text and never runs.
+    before = bot_count(page)
+    page.get_by_label("Message to Backstop").fill(XSS)
+    page.get_by_label("Message to Backstop").press("Enter")
+    expect(widget.locator(".backstop-user .backstop-text").last).to_have_text(XSS)
+    wait_replies(page, before)
+    assert page.evaluate("window.__xss") is None
+    assert widget.locator(".backstop-log b, .backstop-log script").count() == 0
+    assert user_texts(servers.tracker(sid))[-1] == XSS
+
+    # The markdown subset: bold, bullets, safe links only; HTML in bot text stays text.
+    formatted = page.evaluate("""() => {
+        const d = window.BackstopWidget.format(
+          "**Bold** text\\n- one\\n- two [site](https://example.org/a) and https://example.org/b.\\n"
+          + "<img src=x onerror=window.__xss=2> [bad](javascript:alert(1))");
+        return {html: d.innerHTML, text: d.textContent,
+                strong: d.querySelectorAll('strong').length, li: d.querySelectorAll('ul li').length,
+                links: [...d.querySelectorAll('a')].map(a => a.getAttribute('href')),
+                img: d.querySelectorAll('img').length};
+    }""")
+    assert formatted["strong"] == 1 and formatted["li"] == 2, formatted
+    assert formatted["links"] == ["https://example.org/a", "https://example.org/b"], formatted
+    assert formatted["img"] == 0 and "<img src=x" in formatted["text"], formatted
+    assert "javascript:" not in "".join(formatted["links"])
+    assert page.evaluate("window.__xss") is None
+
+    # Keyboard: focus goes from the input to Send; a message sent with Enter keeps focus in the input.
+    page.get_by_label("Message to Backstop").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Send"
+
+    page.screenshot(path=str(OUT / "chat-after-reload.png"))
+    assert not real_errors(errors), errors
+    context.close()
+
+
+def test_phone_width(browser: Any, servers: Backstop) -> None:
+    from playwright.sync_api import expect
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    context, page, errors = open_page(browser, width=360, height=740)
+    widget = page.locator(".backstop-widget")
+    expect(widget.locator(".backstop-notice")).to_contain_text(DISCLAIMER)
+    say(page, "what can you do?")
+    expect(widget.locator(".backstop-bot ul li").first).to_be_visible()  # "- " bullets became a list
+    say(page, "sharp pain on the left after squats this morning")
+    # Nothing sticks out sideways at 360 px.
+    widths = page.evaluate("""() => ({page: document.documentElement.scrollWidth,
+        widget: document.querySelector('.backstop-widget').getBoundingClientRect().right})""")
+    assert widths["page"] <= 360 and widths["widget"] <= 360, widths
+    widget.scroll_into_view_if_needed()
+    page.screenshot(path=str(OUT / "chat-phone.png"))
+    buttons = widget.locator(".backstop-quick-replies button")
+    if buttons.count():
+        box = buttons.first.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360, box
+    # the tracker has this session's messages too, under the socket.io channel
+    tracker = http("GET", f"{RASA_URL}/conversations/{session_id(page)}/tracker")[1]
+    assert [e.get("input_channel") for e in tracker["events"] if e["event"] == "user"][0] == "socketio"
+    assert not real_errors(errors), errors
+    context.close()
