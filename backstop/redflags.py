@@ -213,24 +213,17 @@ class RedFlagDetector:
 
     def detect(self, text: str) -> list[RedFlagHit]:
         """All red flags in ``text`` about the user now, most severe first."""
-        return self.analyse(text)[0]
-
-    def analyse(self, text: str) -> tuple[list[RedFlagHit], bool]:
-        """Red flags found, and whether red-flag words were set aside (negated, someone else, ...)."""
         if not text or not text.strip():
-            return [], False
+            return []
         text = _normalise(text[:MAX_CHARS])
         hits: dict[str, RedFlagHit] = {}
-        set_aside = False
         for sentence in _SENTENCE_SPLIT.split(text):
             if sentence.strip():
-                found, dropped = self._detect_sentence(sentence)
-                set_aside = set_aside or dropped
-                for hit in found:
+                for hit in self._detect_sentence(sentence):
                     hits.setdefault(hit.flag_id, hit)
-        return sorted(hits.values(), key=lambda h: LEVEL_RANK[h.level]), set_aside
+        return sorted(hits.values(), key=lambda h: LEVEL_RANK[h.level])
 
-    def _detect_sentence(self, sentence: str) -> tuple[list[RedFlagHit], bool]:
+    def _detect_sentence(self, sentence: str) -> list[RedFlagHit]:
         from spacy.tokens import Doc
 
         raw = self.nlp.make_doc(sentence)
@@ -244,19 +237,16 @@ class RedFlagDetector:
             if not masked.intersection(range(s, e))
         ]
         if not matches:
-            return [], False
+            return []
         # negation words inside a multi-word symptom phrase ("no control", "can not") are not cues
         covered = {i for _, s, e in matches if e - s > 1 for i in range(s, e)}
         symptom_tokens = {i for _, s, e in matches for i in range(s, e)}
         context = _Context(doc.text)
         found: dict[str, tuple[int, int]] = {}
-        dropped: set[str] = set()
         for concept, s, e in matches:
-            if concept in found:
+            if concept in found or self._negated(doc, s, e, covered, symptom_tokens):
                 continue
-            if self._negated(doc, s, e, covered, symptom_tokens) or not context.about_user_now(doc[s].idx):
-                dropped.add(concept)
-            else:
+            if context.about_user_now(doc[s].idx):
                 found[concept] = (s, e)
         hits = []
         for fid, combos in self.rules.items():
@@ -265,11 +255,7 @@ class RedFlagDetector:
                     evidence = " … ".join(doc[found[c][0]:found[c][1]].text for c in combo)
                     hits.append(RedFlagHit(fid, self.levels[fid], evidence))
                     break
-        set_aside = any(
-            all(c in found or c in dropped for c in combo) and any(c in dropped for c in combo)
-            for combos in self.rules.values() for combo in combos
-        )
-        return hits, set_aside
+        return hits
 
     @staticmethod
     def _negated(doc: Any, start: int, end: int, covered: set[int], symptoms: set[int]) -> bool:

@@ -1,9 +1,12 @@
 """Rasa NLU component: knowledge-base entities and the red-flag override.
 
 Runs after the intent classifier on every message. It adds the slot answers and
-knowledge topics found by :mod:`backstop.extract`, and when
-:mod:`backstop.redflags` finds a red flag it forces ``report_red_flag`` whatever
-the classifier thought, so safety never depends on classifier confidence.
+knowledge topics found by :mod:`backstop.extract`. The red-flag detector
+(:mod:`backstop.redflags`) is the authority on ``report_red_flag``: when it finds
+a red flag the intent is forced whatever the classifier thought, so safety never
+depends on classifier confidence; when it finds none, a classifier guess of
+``report_red_flag`` is replaced by the next intent. (Measured on the hard
+negatives, the classifier alone escalated 9% of them even above 0.98 confidence.)
 """
 
 from __future__ import annotations
@@ -22,8 +25,6 @@ from backstop import extract, redflags
 
 RED_FLAG_INTENT = "report_red_flag"
 EXTRACTOR = "BackstopNLU"
-# A red flag the classifier recognised but the detector could not name.
-POSSIBLE_RED_FLAG = "possible_red_flag"
 
 
 @DefaultV1Recipe.register(
@@ -71,17 +72,12 @@ class BackstopNLU(GraphComponent):
             return  # button payloads carry their own intent and entities
         entities = list(message.get(ENTITIES) or [])
         entities += [e.as_rasa(EXTRACTOR) for e in self._extractor.extract(text)]
-        hits, set_aside = self._detector.analyse(text)
-        intent = message.get(INTENT) or {}
+        hits = self._detector.detect(text)
         if hits:
-            top = hits[0]
-            self._force_intent(message, RED_FLAG_INTENT)
-            entities += self._flag_entities(top.flag_id, top.level)
-        elif intent.get("name") == RED_FLAG_INTENT:
-            if set_aside or float(intent.get("confidence") or 0) < self.threshold:
-                self._demote_red_flag(message)
-            else:
-                entities += self._flag_entities(POSSIBLE_RED_FLAG, "urgent")
+            self._force_red_flag(message)
+            entities += self._flag_entities(hits[0].flag_id, hits[0].level)
+        elif (message.get(INTENT) or {}).get("name") == RED_FLAG_INTENT:
+            self._demote_red_flag(message)
         message.set(ENTITIES, entities, add_to_output=True)
 
     @staticmethod
@@ -94,15 +90,15 @@ class BackstopNLU(GraphComponent):
         ]
 
     @staticmethod
-    def _force_intent(message: Message, name: str) -> None:
-        ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get("name") != name]
-        top = {"name": name, "confidence": 1.0}
+    def _force_red_flag(message: Message) -> None:
+        # The only candidate: the fallback classifier must not see a close second and bail out.
+        top = {"name": RED_FLAG_INTENT, "confidence": 1.0}
         message.set(INTENT, top, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [top], add_to_output=True)
 
     @staticmethod
     def _demote_red_flag(message: Message) -> None:
-        """The detector saw the red-flag words negated / about someone else: take the next intent."""
+        """No red flag about the user now (negated, someone else, a question...): take the next intent."""
         ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get("name") != RED_FLAG_INTENT]
         if ranking:
             message.set(INTENT, ranking[0], add_to_output=True)
