@@ -21,6 +21,8 @@ help:
 	@echo "make train  - train the model if the training data or config changed"
 	@echo "make clean  - remove the venv, models, local databases and test output"
 
+WEB_STAMP := web/node_modules/.installed
+
 $(STAMP): requirements.lock
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: install it (e.g. 'pyenv install 3.10.13' or 'apt install python3.10 python3.10-venv') and re-run make."; exit 1; }
 	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
@@ -28,7 +30,12 @@ $(STAMP): requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	@rm -f $(VENV)/.installed-* && touch $@
 
-install: $(STAMP)
+$(WEB_STAMP): web/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js (e.g. 'apt install nodejs npm') and re-run make."; exit 1; }
+	cd web && npm ci --silent --no-audit --no-fund
+	@touch $@
+
+install: $(STAMP) $(WEB_STAMP)
 
 train: install
 	@scripts/train.sh
@@ -52,4 +59,4 @@ test: install
 	@scripts/test.sh
 
 clean:
-	rm -rf $(VENV) models var results .pytest_cache .ruff_cache .rasa
+	rm -rf $(VENV) models var results .pytest_cache .ruff_cache .rasa web/node_modules

@@ -23,6 +23,7 @@ PATTERNS_FILE = knowledge.KNOWLEDGE_DIR / "red_flag_patterns.yml"
 NLU_DIR = knowledge.KNOWLEDGE_DIR.parent / "data" / "nlu"
 LEVEL_RANK = {"emergency": 0, "urgent": 1}
 MAX_CHARS = 200_000  # read all of any message a channel accepts
+SHORT_MESSAGE_WORDS = 12
 
 _CONTRACTIONS = [
     (r"\bcan'?t\b|\bcannot\b|\bcanot\b|\bcnt\b", "can not"),
@@ -40,6 +41,7 @@ _CONTRACTIONS = [
     (r"\bhadn'?t\b", "had not"),
     (r"\bshouldn'?t\b", "should not"),
     (r"\bi'?m\b", "i am"),
+    (r"\b(nothing|it|that|what|there|everything)'s\b", r"\1 is"),
     (r"\bi'?ve\b", "i have"),
     (r"\bi'?d\b", "i had"),
     (r"\bu\b", "you"),
@@ -68,12 +70,13 @@ POST_NEGATION = {
     "clear", "great", "strong", "solid",
 }
 OTHER_PEOPLE = re.compile(
-    r"\b(my|our|his|her|a|the)\s+(dad|father|mum|mom|mother|brother|sister|wife|husband|partner|friend|"
+    r"\b(my|our|his|her|a|the)\s+(?:(?:old|best|older|younger|little|big|former|new|gym|work)\s+)?(dad|father|mum|mom|mother|brother|sister|wife|husband|partner|friend|"
     r"mate|buddy|coach|client|son|daughter|grandma|grandpa|granddad|grandmother|grandfather|nan|uncle|"
     r"aunt|auntie|girlfriend|boyfriend|colleague|coworker|co-worker|neighbour|neighbor|cousin|kid|"
     r"grandad|granddad|grandpa|grandmother|grandfather|stepdad|stepmum|stepmom|"
     r"training partner|gym buddy|teammate|patient|lifter|guy|girl|woman|man|athlete|person|bf|gf)\b"
-    r"|\b(he|she|someone|somebody|people|anyone|everyone|others|him|his|her)\b"
+    r"|\b(guy|bloke|dude|lad|lady)\s+(at|in|from|on)(\s+(my|the|our))?(\s+\w+)?\b"
+    r"|\b(he|she|someone|somebody|people|anyone|everyone|others|him|his|her)\b(?!\s*'s|\s+else'?s)"
 )
 FIRST_PERSON = re.compile(r"\b(i|me|myself|my|mine)\b")
 # Cues that make a clause hypothetical or general whoever speaks ("what if my groin went numb?").
@@ -96,12 +99,12 @@ DISTANT_PAST = re.compile(
     r"|\blast (year|month|summer|winter|spring|autumn|fall)\b|\bas a (kid|child|teen|teenager)\b"
     r"|\bwhen i was (young|younger|a kid|little|a teenager|\d+)\b|\bback in (19|20)\d\d\b|\bin (19|20)\d\d\b"
     r"|\bused to\b|\byears back\b|\blong time ago\b|\bages ago\b|\byears ago\b|\bin year \d+\b|\bat school\b"
-    r"|\bwhen i was a teen\b|\bin (primary|high|secondary) school\b|\bin college\b|\bat uni\b"
+    r"|\bwhen i was a teen\b|\bback in the day\b|\bin (primary|high|secondary) school\b|\bin college\b|\bat uni\b"
 )
 RESOLVED = re.compile(
     r"\b(healed|fully healed|recovered|fully recovered|fine now|all good now|ok now|okay now|gone now|"
     r"resolved|went away|cleared up|sorted|better now|back to normal|no problems since|no issues since|"
-    r"now fine|rehabbed|fully rehabbed|no lasting|was fine after|got over it|long gone)\b"
+    r"now fine|nothing since|none since|not since|short course|day course|rehabbed|fully rehabbed|no lasting|was fine after|got over it|long gone)\b"
 )
 # "now", "since", "still" put an old event back into the present.
 PRESENT = re.compile(r"\b(now|still|since then|again|today|this morning|tonight|currently|at the moment|right now)\b")
@@ -123,10 +126,17 @@ _TEMPERATURE = re.compile(
 )
 
 
+_METRES = re.compile(r"\b(\d+(?:\.\d+)?)\s?m\b")
+# A pain score of 8 to 10 out of 10 reads as severe.
+_SCORE = re.compile(r"\b(?:8|9|10)(?:\.\d)?\s*(?:/|out of)\s*10\b")
+
+
 def _normalise(text: str) -> str:
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
     text = _TEMPERATURE.sub(" fever ", text)
     text = text.replace("+", " plus ")
+    text = _METRES.sub(r"\1 metres", text)
+    text = _SCORE.sub(" severe ", text)
     text = re.sub(r"[\u200b-\u200f\u202a-\u202e\u2060\ufeff]", "", text)
     for pattern, repl in _CONTRACTIONS_RE:
         text = pattern.sub(repl, text)
@@ -161,6 +171,7 @@ class RedFlagDetector:
 
         self.nlp = spacy.blank("en")
         self.levels = {fid: flag["level"] for fid, flag in kb.red_flags.items()}
+        self.ongoing = set(patterns.get("ongoing") or [])
         self.rules: dict[str, list[list[str]]] = {}
         for fid, spec in patterns["red_flags"].items():
             if fid not in self.levels:
@@ -217,10 +228,12 @@ class RedFlagDetector:
             return []
         text = _normalise(text[:MAX_CHARS])
         hits: dict[str, RedFlagHit] = {}
-        for sentence in _SENTENCE_SPLIT.split(text):
-            if sentence.strip():
-                for hit in self._detect_sentence(sentence):
-                    hits.setdefault(hit.flag_id, hit)
+        sentences = [s for s in _SENTENCE_SPLIT.split(text) if s.strip()]
+        if len(text.split()) <= SHORT_MESSAGE_WORDS:
+            sentences = [" , ".join(sentences)]  # "pop. then pain. cant move." is one thought
+        for sentence in sentences:
+            for hit in self._detect_sentence(sentence):
+                hits.setdefault(hit.flag_id, hit)
         return sorted(hits.values(), key=lambda h: LEVEL_RANK[h.level])
 
     def _detect_sentence(self, sentence: str) -> list[RedFlagHit]:
@@ -246,7 +259,7 @@ class RedFlagDetector:
         for concept, s, e in matches:
             if concept in found or self._negated(doc, s, e, covered, symptom_tokens):
                 continue
-            if context.about_user_now(doc[s].idx):
+            if context.about_user_now(doc[s].idx, ongoing=concept in self.ongoing):
                 found[concept] = (s, e)
         hits = []
         for fid, combos in self.rules.items():
@@ -292,7 +305,7 @@ class _Context:
         self.first_person = bool(selves)
         self.clauses = [(m.start(), m.end()) for m in _CLAUSE.finditer(sentence)]
 
-    def about_user_now(self, pos: int) -> bool:
+    def about_user_now(self, pos: int, ongoing: bool = False) -> bool:
         prior = [who for at, who in self.people if at <= pos]
         if prior and prior[-1] == "other":
             return False
@@ -306,7 +319,7 @@ class _Context:
         clause = next((self.sentence[a:b] for a, b in self.clauses if a <= pos < b), self.sentence)
         if RESOLVED.search(clause):
             return False
-        return not (DISTANT_PAST.search(clause) and not PRESENT.search(clause))
+        return ongoing or not (DISTANT_PAST.search(clause) and not PRESENT.search(clause))
 
 
 def load_patterns(path: Path = PATTERNS_FILE) -> dict[str, Any]:

@@ -194,7 +194,8 @@ def summary(result: TriageResult, answers: Mapping[str, Any],
     parts.append(_msg("What you can do now:\n" + _bullets(_self_care(result, kb), 4)))
     exercise = kb.exercises.get(str(answers.get("exercise")))
     if exercise:
-        parts.append(_msg(f"Next time you do {exercise['name'].lower()}:\n" + _bullets(exercise["form_cues"], 3)))
+        parts.append(_msg(f"For your next {exercise['name'].lower()} session:\n"
+                          + _bullets(exercise["form_cues"], 3)))
     else:
         tips = _prevention(result, kb)
         if tips:

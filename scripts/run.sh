@@ -7,6 +7,10 @@ mode=${1:-server}
 RASA_PORT=${RASA_PORT:-5005}
 ACTION_PORT=${ACTION_PORT:-5055}
 MODEL=${MODEL:-models/backstop.tar.gz}
+ENDPOINTS=${ENDPOINTS:-endpoints.yml}
+WEB_PORT=${WEB_PORT:-8080}
+# Browsers may call the Rasa API only from the widget's own site unless told otherwise.
+read -r -a CORS <<<"${BACKSTOP_CORS:-http://localhost:$WEB_PORT http://127.0.0.1:$WEB_PORT}"
 mkdir -p var
 export PYTHONPATH=$PWD TF_CPP_MIN_LOG_LEVEL=3 SQLALCHEMY_SILENCE_UBER_WARNING=1
 # The action server only listens on this machine unless told otherwise.
@@ -35,17 +39,22 @@ pids+=($!)
 wait_for "http://127.0.0.1:$ACTION_PORT/health" "The action server" 60
 
 if [[ $mode == shell ]]; then
-  .venv/bin/rasa shell -m "$MODEL" --port "$RASA_PORT" 2>var/shell.log
+  .venv/bin/rasa shell -m "$MODEL" --port "$RASA_PORT" --endpoints "$ENDPOINTS" 2>var/shell.log
   exit 0
 fi
 
-.venv/bin/rasa run -m "$MODEL" --enable-api --cors "${BACKSTOP_CORS:-*}" --port "$RASA_PORT" >var/rasa.log 2>&1 &
+.venv/bin/rasa run -m "$MODEL" --endpoints "$ENDPOINTS" --credentials credentials.yml --enable-api \
+  --cors "${CORS[@]}" --port "$RASA_PORT" >var/rasa.log 2>&1 &
+pids+=($!)
+WEB_PORT=$WEB_PORT .venv/bin/python web/server.py >var/web.log 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$RASA_PORT/status" "Rasa" 180
+wait_for "http://127.0.0.1:$WEB_PORT/health" "The widget server" 30
 cat <<MSG
 Backstop is running (Ctrl-C to stop).
   REST webhook:  http://localhost:$RASA_PORT/webhooks/rest/webhook
                  curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"hi"}'
+  Web chat demo: http://localhost:$WEB_PORT/  (embed: see README)
   Rasa HTTP API: http://localhost:$RASA_PORT/
   Actions:       http://localhost:$ACTION_PORT/health
   Logs:          var/rasa.log, var/actions.log

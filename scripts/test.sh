@@ -17,6 +17,7 @@ step() {  # name, figure-command, command...
   rows+=("$(printf '%-22s %-5s %5ss  %s' "$name" "$status" "$((SECONDS - start))" "$(eval "$figure" 2>/dev/null)")")
 }
 
+step "system packages" "echo chromium postgresql redis nginx" scripts/system-deps.sh
 step "validate data" "grep -o '([0-9]* warnings)\|0 warnings' results/validate_data.log | tail -1" \
   .venv/bin/python scripts/validate.py
 step "ruff" "tail -1 results/ruff.log" .venv/bin/ruff check .
@@ -25,11 +26,11 @@ step "pytest" "grep -Eo '[0-9]+ passed.*' results/pytest.log | tail -1" \
 step "train" "tail -1 results/train.log" scripts/train.sh
 step "test stories" "grep -Eo 'Correct: *[0-9]+ */ *[0-9]+' results/test_stories.log | head -1" \
   scripts/test_stories.sh
-step "conversations" "grep -Eo '[0-9]+ passed.*' results/conversations.log | tail -1" \
+step "end-to-end" "grep -Eo '[0-9]+ passed.*' results/end-to-end.log | tail -1" \
   .venv/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning -m e2e tests
 step "nlu hold-out" "grep -E 'hold-out intent accuracy|entities: precision' results/nlu_hold-out.log | tr '\n' ' '" \
   .venv/bin/python scripts/eval_nlu.py
-step "red flags" "grep -E '^(emergency|urgent) |false escalations' results/red_flags.log | awk '{print \$1, \$NF}' | tr '\n' ' '" \
+step "red flags" "grep -E '^(emergency|urgent) |false escalations|blind set' results/red_flags.log | tr '\n' ' '" \
   .venv/bin/python scripts/eval_redflags.py
 
 echo

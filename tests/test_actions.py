@@ -66,7 +66,7 @@ def test_summary_sets_contract_slots_and_explains_why():
     assert got["likely_causes"][0] == "doms"
     out = texts(dispatcher)
     assert "started hours after training or the next day" in out
-    assert "Next time you do deadlift" in out
+    assert "For your next deadlift session" in out
     assert "emergency number" in out  # safety net
     assert "sounds like" not in out.lower()
 

@@ -19,13 +19,13 @@ import pytest
 
 from tests.servers import MODEL, ROOT, VENV_BIN, Backstop, http, wait_for
 
+CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(not MODEL.exists(), reason="no trained model at models/backstop.tar.gz"),
-    pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no /usr/bin/chromium (apt-get install chromium)"),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no /usr/bin/chromium (apt-get install chromium)"),
 ]
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 RASA_PORT, ACTION_PORT, WEB_PORT = 5205, 5255, 8280
@@ -35,7 +35,8 @@ OUT = ROOT / "results" / "widget"
 TIMEOUT_MS = 60_000  # the first reply loads the model's components; later ones take ~1 s
 
 DISCLAIMER = "Information, not a diagnosis. In an emergency call your local emergency number."
-STORED = "Your messages are stored by the clinic to continue this conversation; don't share your name or contact details."
+STORED = ("Your messages are stored by the clinic to continue this conversation; "
+          "don't share your name or contact details.")
 XSS = "<script>window.__xss=1</script><b>bold</b>"
 
 
@@ -143,6 +144,7 @@ def test_chat_reload_and_escaping(browser: Any, servers: Backstop) -> None:
     expect(log.locator(".backstop-msg")).to_have_count(0)
     expect(page.get_by_label("Message to Backstop")).to_be_visible()
     sid = session_id(page)
+    widget.screenshot(path=str(OUT / "chat-start.png"))
 
     # Greeting.
     replies = say(page, "hi")
@@ -259,18 +261,28 @@ def test_phone_width(browser: Any, servers: Backstop) -> None:
     say(page, "what can you do?")
     expect(widget.locator(".backstop-bot ul li").first).to_be_visible()  # "- " bullets became a list
     say(page, "sharp pain on the left after squats this morning")
+    widget.scroll_into_view_if_needed()
+    page.screenshot(path=str(OUT / "chat-phone.png"))
     # Nothing sticks out sideways at 360 px.
     widths = page.evaluate("""() => ({page: document.documentElement.scrollWidth,
         widget: document.querySelector('.backstop-widget').getBoundingClientRect().right})""")
     assert widths["page"] <= 360 and widths["widget"] <= 360, widths
-    widget.scroll_into_view_if_needed()
-    page.screenshot(path=str(OUT / "chat-phone.png"))
     buttons = widget.locator(".backstop-quick-replies button")
     if buttons.count():
         box = buttons.first.bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360, box
     # the tracker has this session's messages too, under the socket.io channel
-    tracker = http("GET", f"{RASA_URL}/conversations/{session_id(page)}/tracker")[1]
+    sid = session_id(page)
+    tracker = http("GET", f"{RASA_URL}/conversations/{sid}/tracker")[1]
     assert [e.get("input_channel") for e in tracker["events"] if e["event"] == "user"][0] == "socketio"
+
+    # "New chat" forgets the conversation on this device and starts a new session.
+    widget.get_by_role("button", name="Start a new chat").click()
+    expect(widget.locator(".backstop-log .backstop-msg")).to_have_count(0)
+    page.wait_for_function("sid => { const w = document.querySelector('.backstop-widget'); "
+                           "return w.dataset.state === 'connected' && w.dataset.sessionId "
+                           "&& w.dataset.sessionId !== sid; }", arg=sid)
+    assert session_id(page) != sid
+    assert say(page, "hi")
     assert not real_errors(errors), errors
     context.close()

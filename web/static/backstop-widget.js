@@ -239,7 +239,7 @@
 
   Widget.prototype.build = function () {
     var c = this.container;
-    var title = c.getAttribute("data-title") || "Backstop";
+    var title = (this.title = c.getAttribute("data-title") || "Backstop");
     var subtitle = c.getAttribute("data-subtitle") || "Back pain after a workout? Ask me.";
     var titleId = nextId("title");
     var inputId = nextId("input");
@@ -350,7 +350,7 @@
   Widget.prototype.render = function (item) {
     var row = el("div", "backstop-row backstop-row-" + item.from);
     var bubble = el("div", "backstop-msg backstop-" + item.from);
-    var who = el("span", "backstop-sr-only", item.from === "user" ? "You said: " : "Backstop: ");
+    var who = el("span", "backstop-sr-only", item.from === "user" ? "You said: " : this.title + ": ");
     bubble.appendChild(who);
     if (item.from === "bot" && isEscalation(item.text)) bubble.classList.add("backstop-escalation");
     else if (item.detail) bubble.classList.add("backstop-escalation-detail");
@@ -477,6 +477,7 @@
 
     socket.on("disconnect", function (reason) {
       self.ready = false;
+      if (reason === "io client disconnect") return; // our own reset(): it reconnects at once
       self.setStatus("reconnecting");
       if (reason === "io server disconnect") socket.connect(); // the server closed us: try again
     });
