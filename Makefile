@@ -12,13 +12,15 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run shell test lint eval-nlu eval-redflags clean
+.PHONY: help install train run shell test lint eval-nlu eval-redflags bench purge clean
 
 help:
 	@echo "make run    - install if needed, train if needed, start Backstop (REST + widget + actions)"
 	@echo "make shell  - the same, chatting in this terminal"
 	@echo "make test   - install if needed, then validate, lint, unit tests, train, story and NLU tests"
 	@echo "make train  - train the model if the training data or config changed"
+	@echo "make bench  - latency/throughput/memory of Backstop vs a stock rasa init bot (results/bench.txt)"
+	@echo "make purge  - delete conversations idle for more than DAYS days (default 30)"
 	@echo "make clean  - remove the venv, models, local databases and test output"
 
 WEB_STAMP := web/node_modules/.installed
@@ -54,6 +56,12 @@ eval-nlu: train
 
 eval-redflags: train
 	$(PY) scripts/eval_redflags.py
+
+purge: install
+	$(PY) -m backstop.privacy purge --days $${DAYS:-$${BACKSTOP_RETENTION_DAYS:-30}}
+
+bench: train
+	$(PY) scripts/bench.py
 
 test: install
 	@scripts/test.sh

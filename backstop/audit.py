@@ -56,6 +56,20 @@ def query(since: float = 0.0, path: Path | None = None) -> list[tuple[float, str
     return rows
 
 
+def purge(before: float, path: Path | None = None) -> None:
+    """Delete escalation records older than ``before`` (a UNIX time)."""
+    with _connect(path) as conn:
+        conn.execute("DELETE FROM escalations WHERE ts < ?", (before,))
+    conn.close()
+
+
+def forget(conversation_id: str, path: Path | None = None) -> None:
+    """Delete one conversation's escalation records."""
+    with _connect(path) as conn:
+        conn.execute("DELETE FROM escalations WHERE conversation_id = ?", (conversation_id,))
+    conn.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="List Backstop red-flag escalations.")
     parser.add_argument("--days", type=float, default=30, help="how many days back (default 30)")

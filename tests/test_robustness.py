@@ -1,0 +1,111 @@
+"""Bad input and faults, through the real running server: clear replies or 4xx, never 500 or silence."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.servers import MODEL, Backstop, http, texts
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not MODEL.exists(), reason="needs the trained model: make train"),
+]
+_ids = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory: pytest.TempPathFactory):
+    server = Backstop(Path(tmp_path_factory.mktemp("robust")), rasa_port=5115, action_port=5165).start()
+    yield server
+    server.stop()
+
+
+def post_raw(bot: Backstop, raw: bytes) -> tuple[int, object]:
+    return http("POST", f"{bot.url}/webhooks/rest/webhook", raw=raw)
+
+
+@pytest.mark.parametrize("raw,status", [
+    (b"{not json", 400),
+    (b"[1, 2, 3]", 400),
+    (b'{"message": "hi"}', 400),
+    (b'{"sender": "", "message": "hi"}', 400),
+    (b'{"sender": 42, "message": "hi"}', 400),
+    (b'{"sender": "x", "message": {"text": "hi"}}', 400),
+    (b'{"sender": "x", "message": "hi", "metadata": "nope"}', 400),
+    (b"\xff\xfe\xfa", 400),
+])
+def test_malformed_requests_get_a_4xx_with_a_message(bot, raw, status):
+    code, body = post_raw(bot, raw)
+    assert code == status
+    assert isinstance(body, dict) and body["error"]
+
+
+@pytest.mark.parametrize("message", ["", "   ", "\n\t"])
+def test_empty_messages_get_a_clear_reply(bot, message):
+    reply = texts(bot.say(f"empty-{next(_ids)}", message))
+    assert "didn't get any text" in reply
+
+
+@pytest.mark.parametrize("message", [
+    "<script>alert(1)</script>",
+    "'; DROP TABLE events; --",
+    "\u200b\u200b\u200b",
+    "\u202eؑ ظهري يؤلمني",
+    "😭😭😭",
+    "ü" * 3000,
+])
+def test_odd_text_gets_a_reply_and_the_conversation_stays_usable(bot, message):
+    sender = f"odd-{next(_ids)}"
+    assert bot.say(sender, message)
+    assert "not a diagnosis" in texts(bot.say(f"odd-{next(_ids)}", "hi"))
+    assert "DOMS" in texts(bot.say(sender, "what is DOMS?"))
+
+
+def test_huge_message_is_answered_and_a_buried_red_flag_still_escalates(bot):
+    filler = "did squats, felt ok, lower back a bit tight. " * 2000  # ~90 kB
+    reply = texts(bot.say(f"huge-{next(_ids)}", filler + " now I can't feel anything when I wipe"))
+    assert "emergency" in reply.lower()
+
+
+def test_too_large_message_is_refused_clearly(bot):
+    code, body = post_raw(bot, json.dumps({"sender": "big", "message": "a" * 200_000}).encode())
+    assert code == 413 and "at most" in body["error"]
+
+
+def test_many_messages_in_one_conversation(bot):
+    sender = f"long-{next(_ids)}"
+    for i in range(60):
+        assert bot.say(sender, "what is DOMS?" if i % 2 else "thanks")
+    assert len(bot.tracker(sender)["events"]) > 120
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payload=st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=50),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(
+        st.sampled_from(["sender", "message", "metadata", "x"]), children, max_size=4),
+    max_leaves=8,
+))
+def test_fuzzed_json_never_breaks_the_webhook(bot, payload):
+    code, body = post_raw(bot, json.dumps(payload).encode())
+    assert code in (200, 400, 413), (code, body)
+    if code == 200:
+        assert isinstance(body, list) and body
+
+
+def test_action_server_down_gives_an_honest_reply_and_red_flags_still_escalate(tmp_path):
+    server = Backstop(tmp_path, rasa_port=5125, action_port=5175)
+    server.start_rasa()  # no action server at all
+    try:
+        reply = texts(server.say("down", "what is DOMS?"))
+        assert "can't look that up right now" in reply and "emergency number" in reply
+        reply = texts(server.say("down", "I wet myself and my back is killing me"))
+        assert "emergency" in reply.lower() and "Don't drive yourself" in reply
+    finally:
+        server.stop()
