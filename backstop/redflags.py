@@ -104,7 +104,8 @@ DISTANT_PAST = re.compile(
 RESOLVED = re.compile(
     r"\b(healed|fully healed|recovered|fully recovered|fine now|all good now|ok now|okay now|gone now|"
     r"resolved|went away|cleared up|sorted|better now|back to normal|no problems since|no issues since|"
-    r"now fine|nothing since|none since|not since|short course|day course|rehabbed|fully rehabbed|no lasting|was fine after|got over it|long gone)\b"
+    r"now fine|nothing since|none since|not since|short course|day course|rehabbed|fully rehabbed|"
+    r"no lasting|was fine after|got over it|long gone)\b"
 )
 # "now", "since", "still" put an old event back into the present.
 PRESENT = re.compile(r"\b(now|still|since then|again|today|this morning|tonight|currently|at the moment|right now)\b")
