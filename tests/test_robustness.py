@@ -109,3 +109,19 @@ def test_action_server_down_gives_an_honest_reply_and_red_flags_still_escalate(t
         assert "emergency" in reply.lower() and "Don't drive yourself" in reply
     finally:
         server.stop()
+
+
+def test_api_needs_the_token_when_one_is_set_but_webhooks_stay_open(tmp_path):
+    server = Backstop(tmp_path, rasa_port=5135, action_port=5185)
+    server.start_actions()
+    server.start_rasa(extra=["--auth-token", "s3cret-token"])
+    try:
+        assert server.say("auth", "hi")  # the channel webhook needs no token
+        status, _ = http("GET", f"{server.url}/conversations/auth/tracker")
+        assert status == 401
+        status, _ = http("POST", f"{server.url}/model/parse", {"text": "hi"})
+        assert status == 401
+        status, body = http("GET", f"{server.url}/conversations/auth/tracker?token=s3cret-token")
+        assert status == 200 and body["sender_id"] == "auth"
+    finally:
+        server.stop()
