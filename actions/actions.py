@@ -8,7 +8,7 @@ import os
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, ReminderScheduled, SessionStarted, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, ReminderScheduled, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -17,7 +17,7 @@ from backstop import assessment, audit, clinic, knowledge, replies, triage
 logger = logging.getLogger(__name__)
 
 INVALID = "__invalid__"
-PUSH_CHANNELS = {"socketio", "telegram", "slack", "facebook", "twilio", "twilio_whatsapp"}
+PUSH_CHANNELS = {"socketio", "telegram", "slack", "facebook", "twilio"}
 LEVEL_ORDER = triage.LEVEL_ORDER
 
 
@@ -32,17 +32,6 @@ def _entities(tracker: Tracker, name: str) -> List[Any]:
 
 def _intent(tracker: Tracker) -> str:
     return (tracker.latest_message.get("intent") or {}).get("name") or ""
-
-
-class ActionSessionStart(Action):
-    """Start each session with the one-line disclaimer (DESIGN.md: once per session)."""
-
-    def name(self) -> str:
-        return "action_session_start"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(response="utter_disclaimer")
-        return [SessionStarted(), ActionExecuted("action_listen")]
 
 
 class ValidateAssessmentForm(FormValidationAction):

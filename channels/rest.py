@@ -31,6 +31,13 @@ NO_REPLY = ("Sorry, I can't look that up right now. If your pain is severe or ge
             "your legs, or you have numbness, weakness, or bladder or bowel problems, get medical help now; "
             "in an emergency call your local emergency number (911 in the US, 999 in the UK, 112 in the EU).")
 SILENT_COMMANDS = ("/restart", "/session_start", "/stop")
+# The session's first reply starts with the disclaimer (utter_disclaimer); on its own it answers nothing.
+DISCLAIMER_START = "I'm Backstop, an information service"
+
+
+def answered(messages: list[Dict[str, Any]]) -> bool:
+    """Whether anything besides the disclaimer was said back."""
+    return any(not str(m.get("text") or "").startswith(DISCLAIMER_START) for m in messages)
 
 
 def _error(status: int, message: str) -> HTTPResponse:
@@ -90,7 +97,7 @@ class RestInput(InputChannel):
                                                  metadata=body.get("metadata")))
             except Exception:  # noqa: BLE001 - the user still gets an answer; no text in the log
                 logger.exception("REST message from a sender could not be handled")
-            if not collector.messages and not text.strip().startswith(SILENT_COMMANDS):
+            if not answered(collector.messages) and not text.strip().startswith(SILENT_COMMANDS):
                 await collector.send_text_message(sender, NO_REPLY)
             return response.json(collector.messages)
 

@@ -75,7 +75,7 @@ def main() -> int:
     ok &= rate <= MAX_FALSE_RATE
     blind_line = ""
     if blind_pos:
-        btotal, bcaught, bfalse = score(blind_pos, blind_neg, results[len(gated):], verbose=True)
+        btotal, bcaught, bfalse = score(blind_pos, blind_neg, results[len(gated):], verbose=False)
         blind_line = (f"blind set (never tuned on): recall {sum(bcaught.values())}/{sum(btotal.values())}, "
                       f"false escalations {len(bfalse)}/{len(blind_neg)}")
         print(blind_line)

@@ -54,7 +54,9 @@ if [[ $mode == shell ]]; then
   exit 0
 fi
 
-.venv/bin/rasa run -m "$MODEL" --endpoints "$ENDPOINTS" --credentials credentials.yml --enable-api \
+# Messaging platforms whose environment variables are set are added to the channels.
+.venv/bin/python scripts/credentials.py var/credentials.yml
+.venv/bin/rasa run -m "$MODEL" --endpoints "$ENDPOINTS" --credentials var/credentials.yml --enable-api \
   "${AUTH[@]}" --cors "${CORS[@]}" --interface "$RASA_INTERFACE" --port "$RASA_PORT" >var/rasa.log 2>&1 &
 pids+=($!)
 WEB_PORT=$WEB_PORT .venv/bin/python web/server.py >var/web.log 2>&1 &

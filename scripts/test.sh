@@ -22,7 +22,7 @@ step "validate data" "grep -o '([0-9]* warnings)\|0 warnings' results/validate_d
   .venv/bin/python scripts/validate.py
 step "ruff" "tail -1 results/ruff.log" .venv/bin/ruff check .
 step "pytest" "grep -Eo '[0-9]+ passed.*' results/pytest.log | tail -1" \
-  .venv/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning -m "not e2e" tests
+  .venv/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning -m "not e2e and not scale" tests
 step "train" "tail -1 results/train.log" scripts/train.sh
 step "test stories" "grep -Eo 'Correct: *[0-9]+ */ *[0-9]+' results/test_stories.log | head -1" \
   scripts/test_stories.sh

@@ -15,8 +15,8 @@ import warnings
 from rasa.shared.importers.importer import TrainingDataImporter
 from rasa.validator import Validator
 
-# Responses sent by name from custom actions (actions/actions.py).
-SENT_BY_ACTIONS = {"utter_disclaimer"}
+# Responses sent by name from custom actions (actions/actions.py), or named in config.yml.
+SENT_BY_ACTIONS = {"utter_core_fallback"}
 UNUSED = re.compile(r"The utterance '(?P<name>[^']+)' is not used in any story or rule\.")
 
 

@@ -172,9 +172,3 @@ def test_checkin_worse_means_see_a_doctor():
     dispatcher, events = run(actions.ActionCheckinReply(), tracker(entities=entities))
     assert slot_events(events)["triage_level"] == "see_doctor"
     assert "doctor" in texts(dispatcher)
-
-
-def test_session_start_sends_the_disclaimer():
-    dispatcher, events = run(actions.ActionSessionStart(), tracker())
-    assert dispatcher.messages[0]["response"] == "utter_disclaimer"
-    assert events[0]["event"] == "session_started"

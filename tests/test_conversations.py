@@ -215,3 +215,12 @@ def test_conversation_survives_a_server_restart(bot):
     assert slots["requested_slot"] == asked and slots["pain_location"] == "lower_back"
     bot.say(sender, DEFAULTS[asked])
     assert bot.slots(sender)[asked] not in (None, "")
+
+
+def test_logs_hold_no_message_text_or_symptoms(bot):
+    sender = new_sender()
+    bot.say(sender, "sharp stabbing pain in my lower back after kettlebell swings")
+    logs = (bot.workdir / "rasa.log").read_text(errors="replace") + (bot.workdir / "actions.log").read_text(
+        errors="replace")
+    for secret in ("kettlebell swings", "stabbing", "my lower back"):
+        assert secret not in logs

@@ -103,8 +103,9 @@ def test_action_server_down_gives_an_honest_reply_and_red_flags_still_escalate(t
     server = Backstop(tmp_path, rasa_port=5125, action_port=5175)
     server.start_rasa()  # no action server at all
     try:
-        reply = texts(server.say("down", "what is DOMS?"))
-        assert "can't look that up right now" in reply and "emergency number" in reply
+        for question in ("what is DOMS?", "should I use ice or heat?"):
+            reply = texts(server.say("down", question))
+            assert "can't" in reply and "right now" in reply and "emergency number" in reply
         reply = texts(server.say("down", "I wet myself and my back is killing me"))
         assert "emergency" in reply.lower() and "Don't drive yourself" in reply
     finally:

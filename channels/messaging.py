@@ -1,0 +1,182 @@
+"""What the messaging-platform channels (Telegram, Slack, Messenger, Twilio) share.
+
+- ``split_text`` / ``pack``: cut long replies below a platform's limit at paragraph, then
+  line, then sentence, then word boundaries; ``pack`` also joins the short messages of one
+  turn into as few platform messages as fit.
+- ``plain`` / ``whatsapp`` / ``slack_mrkdwn`` / ``telegram_html``: Backstop's replies use a
+  little markdown (``**bold**``, ``- `` bullets, rarely ``[text](url)``); each platform gets
+  what it can show.
+- ``numbered``: buttons written into the text as "Reply with a number:" options.
+- ``ChoiceMemory``: the buttons last sent to each person, so that a typed "2" (or a button's
+  title) becomes that button's payload.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import OrderedDict
+from typing import Any, Dict, Iterable, List, Optional, Text, Tuple
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
+_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
+
+# Coarsest boundary first; the joiner puts pieces cut at that level back together.
+_LEVELS: Tuple[Tuple[re.Pattern, Text], ...] = (
+    (re.compile(r"\n[ \t]*\n\s*"), "\n\n"),  # paragraphs
+    (re.compile(r"\n"), "\n"),  # lines
+    (re.compile(r"(?<=[.!?:;])\s+"), " "),  # sentences
+    (re.compile(r"\s+"), " "),  # words
+)
+
+
+def split_text(text: Text, limit: int, _level: int = 0) -> List[Text]:
+    """``text`` in pieces of at most ``limit`` characters, cut at the coarsest boundary possible.
+
+    Pieces are as long as the limit allows: short paragraphs stay together in one piece.
+    """
+    text = text.strip()
+    if not text:
+        return []
+    if len(text) <= limit:
+        return [text]
+    if _level == len(_LEVELS):  # one "word" longer than the limit (e.g. a URL): hard cut
+        return [text[i : i + limit] for i in range(0, len(text), limit)]
+    pattern, joiner = _LEVELS[_level]
+    chunks: List[Text] = []
+    current = ""
+    for part in pattern.split(text):
+        part = part.strip()
+        if not part:
+            continue
+        if len(part) > limit:
+            pieces = split_text(part, limit, _level + 1)
+            if current:
+                chunks.append(current)
+            chunks.extend(pieces[:-1])
+            current = pieces[-1]
+        elif current and len(current) + len(joiner) + len(part) <= limit:
+            current += joiner + part
+        else:
+            if current:
+                chunks.append(current)
+            current = part
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def pack(messages: Iterable[Text], limit: int) -> List[Text]:
+    """The messages of one turn as few pieces of at most ``limit`` characters as possible.
+
+    A message is only cut if it is longer than the limit on its own; otherwise messages are
+    kept whole and joined with a blank line.
+    """
+    chunks: List[Text] = []
+    current = ""
+    for message in messages:
+        for piece in split_text(message, limit):
+            if current and len(current) + 2 + len(piece) <= limit:
+                current += "\n\n" + piece
+            else:
+                if current:
+                    chunks.append(current)
+                current = piece
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def plain(text: Text) -> Text:
+    """Markdown for platforms that show text as typed (SMS, Messenger)."""
+    return _LINK.sub(r"\1 (\2)", _BOLD.sub(r"\1", text))
+
+
+def whatsapp(text: Text) -> Text:
+    """WhatsApp bolds ``*text*``."""
+    return _LINK.sub(r"\1 (\2)", _BOLD.sub(r"*\1*", text))
+
+
+def slack_mrkdwn(text: Text) -> Text:
+    """Slack's mrkdwn: ``*bold*``, ``<url|text>``; ``&``, ``<``, ``>`` escaped."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _LINK.sub(r"<\2|\1>", _BOLD.sub(r"*\1*", text))
+
+
+def telegram_html(text: Text) -> Text:
+    """Telegram's HTML parse mode: ``<b>``, ``<a href>``, everything else escaped."""
+    text = html.escape(text, quote=False)
+    return _LINK.sub(lambda m: f'<a href="{html.escape(m[2])}">{m[1]}</a>', _BOLD.sub(r"<b>\1</b>", text))
+
+
+def choices(buttons: Iterable[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+    """The buttons that send a payload (link buttons and malformed entries left out)."""
+    return [b for b in buttons if isinstance(b, dict) and b.get("title") and b.get("payload")]
+
+
+def numbered(text: Text, buttons: List[Dict[Text, Any]]) -> Text:
+    """The question followed by its buttons' titles as numbered options (never the payloads)."""
+    options = "\n".join(f"{i}. {b['title']}" for i, b in enumerate(buttons, 1))
+    return f"{text}\n\nReply with a number:\n{options}" if options else text
+
+
+_NUMBER = re.compile(r"\s*#?(\d{1,2})\s*[.)]?\s*")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def _norm(text: Text) -> Text:
+    return _NOT_WORD.sub(" ", text.casefold()).strip()
+
+
+class ChoiceMemory:
+    """The buttons of the last message sent to each person, if that message had buttons.
+
+    ``resolve`` turns a reply that is a bare number ("2", " 2.") or exactly a button's title
+    into that button's payload. Any later message without buttons to that person forgets the
+    choices, so a "2" answering a question without buttons (e.g. "how bad, 0 to 10?") is
+    passed on as typed.
+
+    Bounded: it keeps the choices of the ``max_recipients`` people written to most recently.
+    In memory only: it does not survive a restart and is not shared between several Rasa
+    instances; a number typed after a restart is passed on as typed, and the assistant asks
+    the question again.
+    """
+
+    def __init__(self, max_recipients: int = 10_000) -> None:
+        self.max_recipients = max_recipients
+        self._choices: OrderedDict[Text, List[Tuple[Text, Text]]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._choices)
+
+    def remember(self, recipient: Any, buttons: Iterable[Dict[Text, Any]]) -> None:
+        key = str(recipient)
+        options = [(str(b["title"]), str(b["payload"])) for b in choices(buttons)]
+        self._choices.pop(key, None)
+        if not options:
+            return
+        self._choices[key] = options
+        while len(self._choices) > self.max_recipients:
+            self._choices.popitem(last=False)
+
+    def forget(self, recipient: Any) -> bool:
+        """Forget ``recipient``'s choices; True if there were any."""
+        return self._choices.pop(str(recipient), None) is not None
+
+    def options(self, recipient: Any) -> List[Tuple[Text, Text]]:
+        return list(self._choices.get(str(recipient), []))
+
+    def resolve(self, recipient: Any, text: Optional[Text]) -> Optional[Text]:
+        """The payload ``text`` picks from ``recipient``'s last buttons, or None."""
+        options = self._choices.get(str(recipient))
+        if not options or not text:
+            return None
+        number = _NUMBER.fullmatch(text)
+        if number:
+            index = int(number[1])
+            return options[index - 1][1] if 1 <= index <= len(options) else None
+        wanted = _norm(text)
+        for title, payload in options:
+            if wanted and _norm(title) == wanted:
+                return payload
+        return None
