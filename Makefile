@@ -12,7 +12,7 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run shell test lint eval-nlu eval-redflags bench purge clean
+.PHONY: help install train run shell test lint eval-nlu eval-redflags bench purge run-scaled test-scale clean
 
 help:
 	@echo "make run    - install if needed, train if needed, start Backstop (REST + widget + actions)"
@@ -20,6 +20,7 @@ help:
 	@echo "make test   - install if needed, then validate, lint, unit tests, train, story and NLU tests"
 	@echo "make train  - train the model if the training data or config changed"
 	@echo "make bench  - latency/throughput/memory of Backstop vs a stock rasa init bot (results/bench.txt)"
+	@echo "make run-scaled - PostgreSQL + Redis + several Rasa instances behind nginx on :5005"
 	@echo "make purge  - delete conversations idle for more than DAYS days (default 30)"
 	@echo "make clean  - remove the venv, models, local databases and test output"
 
@@ -56,6 +57,12 @@ eval-nlu: train
 
 eval-redflags: train
 	$(PY) scripts/eval_redflags.py
+
+run-scaled: train
+	@scripts/run_scaled.sh
+
+test-scale: train
+	$(PY) -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning -m scale tests/test_scale.py
 
 purge: install
 	$(PY) -m backstop.privacy purge --days $${DAYS:-$${BACKSTOP_RETENTION_DAYS:-30}}

@@ -28,6 +28,8 @@ step "test stories" "grep -Eo 'Correct: *[0-9]+ */ *[0-9]+' results/test_stories
   scripts/test_stories.sh
 step "end-to-end" "grep -Eo '[0-9]+ passed.*' results/end-to-end.log | tail -1" \
   .venv/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning -m e2e tests
+step "scale-out" "grep -Eo '[0-9]+ passed.*' results/scale-out.log | tail -1" \
+  .venv/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning -m scale tests
 step "nlu hold-out" "grep -E 'hold-out intent accuracy|entities: precision' results/nlu_hold-out.log | tr '\n' ' '" \
   .venv/bin/python scripts/eval_nlu.py
 step "red flags" "grep -E '^(emergency|urgent) |false escalations|blind set' results/red_flags.log | tr '\n' ' '" \
