@@ -12,7 +12,7 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run shell test lint eval-nlu eval-redflags bench purge run-scaled test-scale clean
+.PHONY: help install train run shell test lint eval-nlu eval-redflags bench soak purge run-scaled test-scale clean
 
 help:
 	@echo "make run    - install if needed, train if needed, start Backstop (REST + widget + actions)"
@@ -21,6 +21,7 @@ help:
 	@echo "make train  - train the model if the training data or config changed"
 	@echo "make bench  - latency/throughput/memory of Backstop vs a stock rasa init bot (results/bench.txt)"
 	@echo "make run-scaled - PostgreSQL + Redis + several Rasa instances behind nginx on :5005"
+	@echo "make soak   - 10 minutes of conversations: memory and errors over time (results/soak.txt)"
 	@echo "make purge  - delete conversations idle for more than DAYS days (default 30)"
 	@echo "make clean  - remove the venv, models, local databases and test output"
 
@@ -69,6 +70,9 @@ purge: install
 
 bench: train
 	$(PY) scripts/bench.py
+
+soak: train
+	$(PY) scripts/soak.py --seconds $${SECONDS_TO_RUN:-600}
 
 test: install
 	@scripts/test.sh
