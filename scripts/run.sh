@@ -9,19 +9,7 @@ ACTION_PORT=${ACTION_PORT:-5055}
 MODEL=${MODEL:-models/backstop.tar.gz}
 ENDPOINTS=${ENDPOINTS:-endpoints.yml}
 WEB_PORT=${WEB_PORT:-8080}
-# Browsers may call the Rasa API only from the widget's own site unless told otherwise.
-# The HTTP API (trackers, model, parse) is only reachable from this machine unless
-# RASA_INTERFACE says otherwise; then a token is required (BACKSTOP_API_TOKEN, or one
-# generated into var/api-token on first use).
-RASA_INTERFACE=${RASA_INTERFACE:-127.0.0.1}
-AUTH=()
-if [[ -z ${BACKSTOP_API_TOKEN:-} && $RASA_INTERFACE != 127.0.0.1 && $RASA_INTERFACE != localhost ]]; then
-  [[ -s var/api-token ]] || (umask 077; mkdir -p var; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >var/api-token)
-  BACKSTOP_API_TOKEN=$(cat var/api-token)
-  echo "Rasa API token (needed for /conversations, /model ...): see var/api-token"
-fi
-[[ -n ${BACKSTOP_API_TOKEN:-} ]] && AUTH=(--auth-token "$BACKSTOP_API_TOKEN")
-read -r -a CORS <<<"${BACKSTOP_CORS:-http://localhost:$WEB_PORT http://127.0.0.1:$WEB_PORT}"
+source scripts/api_access.sh
 mkdir -p var
 export PYTHONPATH=$PWD TF_CPP_MIN_LOG_LEVEL=3 SQLALCHEMY_SILENCE_UBER_WARNING=1
 # The action server only listens on this machine unless told otherwise.

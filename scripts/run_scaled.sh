@@ -21,19 +21,11 @@ ROOT=$PWD
 RASA_INSTANCES=${RASA_INSTANCES:-2}
 RASA_BASE_PORT=${RASA_BASE_PORT:-5006}
 RASA_PORT=${RASA_PORT:-5005}
-RASA_INTERFACE=${RASA_INTERFACE:-127.0.0.1}
 ACTION_PORT=${ACTION_PORT:-5055}
 WEB_PORT=${WEB_PORT:-8080}
 MODEL=${MODEL:-models/backstop.tar.gz}
 export ACTION_PORT
-AUTH=()
-if [[ -z ${BACKSTOP_API_TOKEN:-} && $RASA_INTERFACE != 127.0.0.1 && $RASA_INTERFACE != localhost ]]; then
-  [[ -s var/api-token ]] || (umask 077; mkdir -p var; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >var/api-token)
-  BACKSTOP_API_TOKEN=$(cat var/api-token)
-  echo "Rasa API token (needed for /conversations, /model ...): see var/api-token"
-fi
-[[ -n ${BACKSTOP_API_TOKEN:-} ]] && AUTH=(--auth-token "$BACKSTOP_API_TOKEN")
-read -r -a CORS <<<"${BACKSTOP_CORS:-http://localhost:$WEB_PORT http://127.0.0.1:$WEB_PORT}"
+source scripts/api_access.sh
 eval "$(scripts/services.sh env)"  # BACKSTOP_PG_*, BACKSTOP_REDIS_*, BACKSTOP_ACTION_URL (exported)
 export PYTHONPATH=$ROOT TF_CPP_MIN_LOG_LEVEL=3 SQLALCHEMY_SILENCE_UBER_WARNING=1
 
