@@ -38,13 +38,13 @@ pids+=($!)
 wait_for "http://127.0.0.1:$ACTION_PORT/health" "The action server" 60
 
 if [[ $mode == shell ]]; then
-  .venv/bin/rasa shell -m "$MODEL" --port "$RASA_PORT" --endpoints "$ENDPOINTS" 2>var/shell.log
+  .venv/bin/python -m runtime shell -m "$MODEL" --port "$RASA_PORT" --endpoints "$ENDPOINTS" 2>var/shell.log
   exit 0
 fi
 
 # Messaging platforms whose environment variables are set are added to the channels.
 .venv/bin/python scripts/credentials.py var/credentials.yml
-.venv/bin/rasa run -m "$MODEL" --endpoints "$ENDPOINTS" --credentials var/credentials.yml --enable-api \
+.venv/bin/python -m runtime run -m "$MODEL" --endpoints "$ENDPOINTS" --credentials var/credentials.yml --enable-api \
   "${AUTH[@]}" --cors "${CORS[@]}" --interface "$RASA_INTERFACE" --port "$RASA_PORT" >var/rasa.log 2>&1 &
 pids+=($!)
 WEB_PORT=$WEB_PORT .venv/bin/python web/server.py >var/web.log 2>&1 &

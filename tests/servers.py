@@ -82,7 +82,7 @@ class Backstop:
         wait_for(f"http://127.0.0.1:{self.action_port}/health", 90, self.actions)
 
     def start_rasa(self, extra: list[str] | None = None) -> None:
-        self.rasa = self._spawn([str(VENV_BIN / "rasa"), "run", "-m", str(MODEL), "--enable-api",
+        self.rasa = self._spawn([str(VENV_BIN / "python"), "-m", "runtime", "run", "-m", str(MODEL), "--enable-api",
                                  "--port", str(self.rasa_port), "--endpoints", self.endpoints,
                                  "--credentials", str(ROOT / "credentials.yml"), *(extra or [])], "rasa.log")
         wait_for(f"{self.url}/", 240, self.rasa)

@@ -40,12 +40,11 @@ PG_PORT, REDIS_PORT, REDIS_DB = 5434, 6381, 1
 ACTION_PORT, PORT_A, PORT_B = 5165, 5116, 5117
 LOCK_LIFETIME = 10  # s (TICKET_LOCK_LIFETIME): how long a ticket of the killed B blocks its conversation
 REQUEST_TIMEOUT = 60  # s: a request taking longer counts as hung (a deadlocked conversation)
-# A client whose request died with B resends it to A only once B's ticket for that conversation
-# has expired. Resending at once can hang in Rasa 3.6's ticket lock (rasa/core/lock_store.py):
-# the new request's own ticket expires at about the same time as the dead one, and once its own
-# ticket is gone `_acquire_lock` polls forever (until the client gives up and the request is
-# cancelled). Set this to 0 to see it with a lock store that fixes that.
-RETRY_AFTER = LOCK_LIFETIME + 1
+# A client whose request died with B resends it to A at once. With Rasa 3.6's RedisLockStore
+# this could hang: the resent request's own ticket expired while it waited for B's dead one, and
+# then `_acquire_lock` polled for ever. runtime.lock_store.AtomicRedisLockStore keeps a waiting
+# ticket alive, so the resent request is served as soon as B's ticket expires.
+RETRY_AFTER = 0
 
 SENDERS = 40
 MESSAGES = [
@@ -317,3 +316,64 @@ def test_conversations_survive_two_instances_and_a_killed_one(cluster, services)
         db.close()
     assert counts == {c.sender: len(MESSAGES) for c in conversations}
     assert red.keys("backstop:*") == []
+
+
+def lock_stores(services: dict[str, str], count: int) -> list[Any]:
+    """``count`` independent AtomicRedisLockStore clients, as several instances would have."""
+    from rasa.utils.endpoints import EndpointConfig
+
+    from runtime.lock_store import AtomicRedisLockStore
+
+    config = EndpointConfig(url="127.0.0.1", type="runtime.lock_store.AtomicRedisLockStore",
+                            port=services["BACKSTOP_REDIS_PORT"], db=services["BACKSTOP_REDIS_DB"],
+                            key_prefix="locktest")
+    return [AtomicRedisLockStore(endpoint_config=config) for _ in range(count)]
+
+
+def test_tickets_issued_at_once_by_several_instances_are_all_kept(services: dict[str, str]) -> None:
+    """Rasa's RedisLockStore loses tickets here (read-modify-write races); every one must survive."""
+    stores = lock_stores(services, 4)
+    conversation = f"race-{time.time_ns()}"
+    issued: list[int] = []
+    issued_lock = threading.Lock()
+
+    def issue(store: Any) -> None:
+        for _ in range(25):
+            number = store.issue_ticket(conversation, 60)
+            with issued_lock:
+                issued.append(number)
+
+    threads = [threading.Thread(target=issue, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    lock = stores[0].get_lock(conversation)
+    assert lock is not None
+    assert sorted(issued) == list(range(100))
+    assert sorted(t.number for t in lock.tickets) == list(range(100))
+    for number in issued:
+        stores[number % 4].cleanup(conversation, number)
+    assert stores[0].get_lock(conversation) is None
+
+
+def test_a_request_waiting_behind_a_dead_instance_is_served_when_its_ticket_expires(
+        services: dict[str, str]) -> None:
+    import asyncio
+
+    dead, alive = lock_stores(services, 2)
+    conversation = f"dead-{time.time_ns()}"
+    dead.issue_ticket(conversation, 2)  # held by an instance that then died: never cleaned up
+
+    async def waiter() -> float:
+        start = time.monotonic()
+        # lifetime 1 s: shorter than the dead ticket's, so Rasa's own store would let this
+        # request's ticket expire while it waits and then poll for ever
+        async with alive.lock(conversation, lock_lifetime=1, wait_time_in_seconds=0.05):
+            waited = time.monotonic() - start
+        return waited
+
+    waited = asyncio.run(asyncio.wait_for(waiter(), timeout=20))
+    assert 1.5 < waited < 10
+    assert alive.get_lock(conversation) is None
+    assert alive.red.keys("locktest:*") == []

@@ -1,0 +1,1 @@
+"""Backstop's Rasa runtime: the rasa CLI with measured fixes applied (``python -m runtime``)."""

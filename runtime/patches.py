@@ -1,0 +1,135 @@
+"""Fixes to Rasa 3.6 internals, applied explicitly by ``python -m runtime`` before Rasa starts.
+
+Each fix keeps Rasa's behaviour and was found by profiling (see README "Performance").
+Nothing here runs at import time: call :func:`apply`.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Dict, Text
+
+_APPLIED = False
+
+
+@functools.lru_cache(maxsize=1)
+def _action_response_validator() -> Any:
+    """The action-server response schema, checked once and compiled once."""
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+
+    schema = RemoteAction.action_response_format_spec()
+    cls = validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
+    """Same check and error as ``RemoteAction._validate_action_result``, without re-checking the schema.
+
+    Rasa calls ``jsonschema.validate`` for every action-server response, and that
+    re-validates the (large, constant) events schema against the meta-schema each time:
+    over half the server's CPU under load, most of it on form validation calls.
+    """
+    from jsonschema import ValidationError
+    from jsonschema.exceptions import best_match
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    error = best_match(_action_response_validator().iter_errors(result))
+    if error is None:
+        return True
+    assert isinstance(error, ValidationError)
+    error.message += (
+        ". Failed to validate Action server response from API, "
+        "make sure your response from the Action endpoint is valid. "
+        f"For more information about the format visit {DOCS_BASE_URL}/custom-actions"
+    )
+    raise error
+
+
+_EVENT_TYPES: Dict[Text, Any] = {}
+
+
+def resolve_event_type(type_name: Text, default: Any = None) -> Any:
+    """``Event.resolve_by_type`` with the type-name lookup cached.
+
+    Rasa walks every Event subclass (with ``inspect.isabstract``) for each event it
+    deserialises, i.e. for every event of a conversation each time the tracker is loaded:
+    about 7 % of the server's CPU. The table is rebuilt on a miss, so event classes
+    imported later are still found, in the same order Rasa would find them.
+    """
+    if type_name not in _EVENT_TYPES:
+        from rasa.shared.core.events import Event
+        from rasa.shared.utils.common import all_subclasses
+
+        for cls in all_subclasses(Event):
+            _EVENT_TYPES.setdefault(cls.type_name, cls)
+    if type_name in _EVENT_TYPES:
+        return _EVENT_TYPES[type_name]
+    if type_name == "topic":
+        return None  # Rasa's backwards compatibility for old TopicSet events
+    if default is not None:
+        return default
+    raise ValueError(f"Unknown event name '{type_name}'.")
+
+
+def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Write-ahead log for the SQLite tracker store.
+
+    With SQLite's default rollback journal every saved turn waits for a full sync and
+    readers block the writer; WAL with synchronous=NORMAL keeps committed turns across a
+    crash of the server (only an OS crash or power cut can lose the last ones).
+    """
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def engine_kwargs(original: Any) -> Any:
+    """Wrap Rasa's ``create_engine_kwargs``: pooled SQLite connections, checked PostgreSQL ones.
+
+    SQLAlchemy 1.4 opens a new SQLite connection for every tracker load and save (NullPool);
+    a small pool keeps them open (one event loop thread uses them, hence check_same_thread
+    off). ``pool_pre_ping`` replaces connections a restarted PostgreSQL has closed, instead of
+    failing the first message after the restart.
+    """
+
+    @functools.wraps(original)
+    def create_engine_kwargs(url: Any) -> Dict[Text, Any]:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.pool import QueuePool
+
+        kwargs = dict(original(url))
+        parsed = make_url(url) if isinstance(url, str) else url
+        if parsed.drivername.startswith("sqlite"):
+            if parsed.database not in (None, "", ":memory:"):
+                kwargs.update(poolclass=QueuePool, pool_size=2, max_overflow=4,
+                              connect_args={"check_same_thread": False})
+        else:
+            kwargs["pool_pre_ping"] = True
+        return kwargs
+
+    create_engine_kwargs.__wrapped_by_backstop__ = True  # type: ignore[attr-defined]
+    return create_engine_kwargs
+
+
+def apply() -> None:
+    """Install the fixes once (idempotent)."""
+    global _APPLIED
+    if _APPLIED:
+        return
+    import sqlalchemy.event
+    from rasa.core import tracker_store
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.events import Event
+    from sqlalchemy.engine import Engine
+
+    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+    Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[method-assign]
+    sqlalchemy.event.listen(Engine, "connect", sqlite_pragmas)
+    tracker_store.create_engine_kwargs = engine_kwargs(tracker_store.create_engine_kwargs)
+    _APPLIED = True
