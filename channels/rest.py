@@ -30,6 +30,8 @@ EMPTY_REPLY = ("I didn't get any text there. Tell me what's going on with your b
 NO_REPLY = ("Sorry, I can't look that up right now. If your pain is severe or getting worse, spreads down "
             "your legs, or you have numbness, weakness, or bladder or bowel problems, get medical help now; "
             "in an emergency call your local emergency number (911 in the US, 999 in the UK, 112 in the EU).")
+NOT_SAVED = ("I couldn't save that part of our conversation just now, so I may not remember it. "
+             "Please send your last message again in a minute.")
 SILENT_COMMANDS = ("/restart", "/session_start", "/stop")
 # The session's first reply starts with the disclaimer (utter_disclaimer); on its own it answers nothing.
 DISCLAIMER_START = "I'm Backstop, an information service"
@@ -92,13 +94,17 @@ class RestInput(InputChannel):
             if not text.strip():
                 await collector.send_text_message(sender, EMPTY_REPLY)
                 return response.json(collector.messages)
+            failed = False
             try:
                 await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
                                                  metadata=body.get("metadata")))
             except Exception:  # noqa: BLE001 - the user still gets an answer; no text in the log
+                failed = True
                 logger.exception("REST message from a sender could not be handled")
             if not answered(collector.messages) and not text.strip().startswith(SILENT_COMMANDS):
                 await collector.send_text_message(sender, NO_REPLY)
+            elif failed:  # answered, but the turn may not have been stored (e.g. tracker store down)
+                await collector.send_text_message(sender, NOT_SAVED)
             return response.json(collector.messages)
 
         return webhook

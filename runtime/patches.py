@@ -6,10 +6,18 @@ Nothing here runs at import time: call :func:`apply`.
 
 from __future__ import annotations
 
+import asyncio
 import functools
-from typing import Any, Dict, Text
+import logging
+import os
+from typing import Any, Awaitable, Callable, Dict, Text
+
+logger = logging.getLogger(__name__)
 
 _APPLIED = False
+# How long a tracker load or save keeps retrying while the database is locked or restarting.
+DB_RETRY_SECONDS_ENV = "BACKSTOP_DB_RETRY_SECONDS"
+DEFAULT_DB_RETRY_SECONDS = 20.0
 
 
 @functools.lru_cache(maxsize=1)
@@ -107,14 +115,58 @@ def engine_kwargs(original: Any) -> Any:
         parsed = make_url(url) if isinstance(url, str) else url
         if parsed.drivername.startswith("sqlite"):
             if parsed.database not in (None, "", ":memory:"):
+                # A short busy timeout: waiting for a lock blocks the event loop, so
+                # longer waits are retried asynchronously (see retrying()).
                 kwargs.update(poolclass=QueuePool, pool_size=2, max_overflow=4,
-                              connect_args={"check_same_thread": False})
+                              connect_args={"check_same_thread": False, "timeout": 0.5})
         else:
             kwargs["pool_pre_ping"] = True
         return kwargs
 
     create_engine_kwargs.__wrapped_by_backstop__ = True  # type: ignore[attr-defined]
     return create_engine_kwargs
+
+
+def retrying(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """Retry a tracker-store load or save while the database is locked, restarting or unreachable.
+
+    Rasa's ``FailSafeTrackerStore`` would otherwise start a fresh conversation when a load
+    fails and keep a save only in memory, silently forking the conversation. A save is safe
+    to retry: it stores only the events the database does not have yet. Logs name the error
+    class only, since SQLAlchemy's message carries the event data (the user's words).
+    """
+
+    @functools.wraps(method)
+    async def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        from sqlalchemy.exc import DBAPIError
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + float(os.environ.get(DB_RETRY_SECONDS_ENV, DEFAULT_DB_RETRY_SECONDS))
+        delay = 0.1
+        while True:
+            try:
+                return await method(self, *args, **kwargs)
+            except DBAPIError as error:
+                if loop.time() + delay > deadline:
+                    logger.error("Tracker store %s failed (%s); giving up", method.__name__,
+                                 type(error.orig).__name__)
+                    raise RuntimeError(f"tracker store unavailable ({type(error.orig).__name__})") from None
+                logger.warning("Tracker store %s failed (%s); retrying in %.1f s", method.__name__,
+                               type(error.orig).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    return wrapper
+
+
+async def failsafe_retrieve(self: Any, sender_id: Text) -> Any:
+    """Load from the real store or fail: never hand back an empty conversation on an error."""
+    return await self._tracker_store.retrieve(sender_id)
+
+
+async def failsafe_save(self: Any, tracker: Any) -> None:
+    """Save to the real store or fail: never keep a conversation only in this process's memory."""
+    await self._tracker_store.save(tracker)
 
 
 def apply() -> None:
@@ -132,4 +184,8 @@ def apply() -> None:
     Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[method-assign]
     sqlalchemy.event.listen(Engine, "connect", sqlite_pragmas)
     tracker_store.create_engine_kwargs = engine_kwargs(tracker_store.create_engine_kwargs)
+    tracker_store.SQLTrackerStore.save = retrying(tracker_store.SQLTrackerStore.save)
+    tracker_store.SQLTrackerStore._retrieve = retrying(tracker_store.SQLTrackerStore._retrieve)
+    tracker_store.FailSafeTrackerStore.retrieve = failsafe_retrieve
+    tracker_store.FailSafeTrackerStore.save = failsafe_save
     _APPLIED = True

@@ -33,7 +33,7 @@ wait_for() {  # url, name, seconds
   exit 1
 }
 
-.venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >var/actions.log 2>&1 &
+.venv/bin/python -m runtime.actions --actions actions --port "$ACTION_PORT" >var/actions.log 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$ACTION_PORT/health" "The action server" 60
 

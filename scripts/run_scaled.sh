@@ -82,7 +82,7 @@ done
 scripts/services.sh start
 
 SANIC_HOST=${ACTION_HOST:-127.0.0.1} spawn "action server" var/actions.log \
-  .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT"
+  .venv/bin/python -m runtime.actions --actions actions --port "$ACTION_PORT"
 for port in "${ports[@]}"; do
   spawn "Rasa :$port" "var/rasa-$port.log" .venv/bin/python -m runtime run -m "$MODEL" --enable-api "${AUTH[@]}" \
     --cors "${CORS[@]}" --interface 127.0.0.1 --port "$port" \

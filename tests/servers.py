@@ -77,7 +77,7 @@ class Backstop:
                                 start_new_session=True)
 
     def start_actions(self) -> None:
-        self.actions = self._spawn([str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
+        self.actions = self._spawn([str(VENV_BIN / "python"), "-m", "runtime.actions", "--actions", "actions",
                                     "--port", str(self.action_port)], "actions.log")
         wait_for(f"http://127.0.0.1:{self.action_port}/health", 90, self.actions)
 

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -108,6 +113,56 @@ def test_action_server_down_gives_an_honest_reply_and_red_flags_still_escalate(t
             assert "can't" in reply and "right now" in reply and "emergency number" in reply
         reply = texts(server.say("down", "I wet myself and my back is killing me"))
         assert "emergency" in reply.lower() and "Don't drive yourself" in reply
+    finally:
+        server.stop()
+
+
+@contextmanager
+def database_locked(path: Path, seconds: float) -> Iterator[None]:
+    """Another program holds the SQLite tracker database's write lock for ``seconds``."""
+    locked = threading.Event()
+
+    def hold() -> None:
+        db = sqlite3.connect(path, isolation_level=None)
+        db.execute("BEGIN EXCLUSIVE")
+        locked.set()
+        time.sleep(seconds)
+        db.execute("COMMIT")
+        db.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(10)
+    try:
+        yield
+    finally:
+        holder.join()
+
+
+def test_a_locked_tracker_database_delays_or_is_reported_and_nothing_is_lost(tmp_path):
+    server = Backstop(tmp_path, rasa_port=5125, action_port=5175, env={"BACKSTOP_DB_RETRY_SECONDS": "4"})
+    server.start()
+    sender = "locked"
+    try:
+        server.say(sender, "my lower back hurts after deadlifts")
+        # locked for less than the retry budget: the turn waits for the lock and is stored
+        with database_locked(tmp_path / "tracker.db", 2):
+            start = time.monotonic()
+            reply = texts(server.say(sender, "the next day"))
+            waited = time.monotonic() - start
+        assert waited > 1.5, "the lock did not hold the turn up; this test is not testing a locked database"
+        assert reply and "couldn't save" not in reply
+        # locked for longer: the user is told the turn was not saved, and what to do
+        with database_locked(tmp_path / "tracker.db", 8):
+            reply = texts(server.say(sender, "a dull ache"))
+        assert "couldn't save" in reply and "send your last message again" in reply
+        # afterwards the conversation carries on from what was stored; the resent turn is kept once
+        reply = texts(server.say(sender, "a dull ache"))
+        assert reply and "couldn't save" not in reply
+        tracker = server.tracker(sender)
+        users = [e["text"] for e in tracker["events"] if e["event"] == "user"]
+        assert users == ["my lower back hurts after deadlifts", "the next day", "a dull ache"]
+        assert tracker["active_loop"].get("name") == "assessment_form"
     finally:
         server.stop()
 

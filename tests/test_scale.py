@@ -95,11 +95,16 @@ def one_run_at_a_time():
         fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def services_env() -> dict[str, str]:
+    """Environment for scripts/services.sh: this test's own PostgreSQL and Redis."""
+    return {**os.environ, "BACKSTOP_SERVICES_DIR": str(SERVICES_DIR), "BACKSTOP_PG_PORT": str(PG_PORT),
+            "BACKSTOP_PG_DB": "backstop_test", "BACKSTOP_REDIS_PORT": str(REDIS_PORT),
+            "BACKSTOP_REDIS_DB": str(REDIS_DB), "BACKSTOP_ACTION_URL": f"http://127.0.0.1:{ACTION_PORT}/webhook"}
+
+
 @pytest.fixture(scope="module")
 def services(one_run_at_a_time) -> dict[str, str]:
-    env = {**os.environ, "BACKSTOP_SERVICES_DIR": str(SERVICES_DIR), "BACKSTOP_PG_PORT": str(PG_PORT),
-           "BACKSTOP_PG_DB": "backstop_test", "BACKSTOP_REDIS_PORT": str(REDIS_PORT),
-           "BACKSTOP_REDIS_DB": str(REDIS_DB), "BACKSTOP_ACTION_URL": f"http://127.0.0.1:{ACTION_PORT}/webhook"}
+    env = services_env()
     subprocess.run([str(SERVICES), "stop"], env=env, capture_output=True, timeout=120)
     shutil.rmtree(SERVICES_DIR, ignore_errors=True)
     started = subprocess.run([str(SERVICES), "start"], env=env, capture_output=True, text=True, timeout=900)
@@ -316,6 +321,28 @@ def test_conversations_survive_two_instances_and_a_killed_one(cluster, services)
         db.close()
     assert counts == {c.sender: len(MESSAGES) for c in conversations}
     assert red.keys("backstop:*") == []
+
+
+
+def test_postgresql_restart_mid_conversation_loses_nothing(cluster) -> None:
+    """A message that arrives while PostgreSQL is down waits for it; stale pooled connections are replaced."""
+    a, _ = cluster
+    sender = f"pg-restart-{time.time_ns()}"
+    post(a, sender, MESSAGES[0])
+    subprocess.run([str(SERVICES), "stop", "pg"], env=services_env(), check=True, capture_output=True, timeout=120)
+    replies: dict[str, Any] = {}
+    during = threading.Thread(target=lambda: replies.update(during=post(a, sender, MESSAGES[1])))
+    during.start()
+    time.sleep(2)  # the request is now retrying against the stopped database
+    assert during.is_alive()
+    subprocess.run([str(SERVICES), "start", "pg"], env=services_env(), check=True, capture_output=True, timeout=300)
+    during.join(REQUEST_TIMEOUT)
+    assert not during.is_alive(), "the request made while PostgreSQL was down never finished"
+    assert replies["during"] and "couldn't save" not in json.dumps(replies["during"])
+    post(a, sender, MESSAGES[2])
+    events = tracker(a, sender)["events"]
+    assert user_texts(events) == MESSAGES[:3]
+    assert events[-1]["event"] == "action" and events[-1]["name"] == "action_listen"
 
 
 def lock_stores(services: dict[str, str], count: int) -> list[Any]:
