@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 INVALID = "__invalid__"
 PUSH_CHANNELS = {"socketio", "telegram", "slack", "facebook", "twilio"}
 LEVEL_ORDER = triage.LEVEL_ORDER
+NOTED = "Thanks, I've noted that."
 
 
 def _send(dispatcher: CollectingDispatcher, messages: List[Dict[str, Any]]) -> None:
@@ -55,7 +56,9 @@ class ValidateAssessmentForm(FormValidationAction):
             return []  # a question, "stop" or a red flag: let the form reject so rules take over
         value = assessment.read_answer(requested, tracker.latest_message.get("text") or "", intent)
         if value is None and set(tracker.slots_to_validate()) & set(assessment.FORM_SLOTS):
-            return []  # the reply answered other questions instead; ask this one again without fuss
+            # the reply answered other questions instead: say so, then the form asks this one again
+            dispatcher.utter_message(text=NOTED)
+            return []
         return [SlotSet(requested, INVALID if value is None else value)]
 
     async def get_validation_events(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -59,12 +60,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[k]
 
 
-def run_load(url: str, script: list[str], users: int, conversations_per_user: int) -> dict[str, float]:
+def run_load(url: str | list[str], script: list[str], users: int, conversations_per_user: int) -> dict[str, float]:
+    """Each user runs whole conversations; with several URLs, user i talks to URL i mod n."""
+    urls = [url] if isinstance(url, str) else url
     latencies: list[float] = []
     lock = threading.Lock()
     errors = 0
 
-    def user() -> None:
+    def user(url: str) -> None:
         nonlocal errors
         for _ in range(conversations_per_user):
             sender = uuid.uuid4().hex
@@ -76,7 +79,7 @@ def run_load(url: str, script: list[str], users: int, conversations_per_user: in
                     latencies.append(elapsed)
                     errors += status != 200
 
-    threads = [threading.Thread(target=user) for _ in range(users)]
+    threads = [threading.Thread(target=user, args=(urls[i % len(urls)],)) for i in range(users)]
     start = time.perf_counter()
     for t in threads:
         t.start()
@@ -142,11 +145,47 @@ def start_stock(workdir: Path, model: Path, port: int) -> tuple[subprocess.Popen
     return proc, time.perf_counter() - start
 
 
-def measure(url: str, script: list[str], pid: int, quick: bool) -> dict[str, dict[str, float]]:
-    run_load(url, script, 1, 1)  # warm up
+def measure(url: str | list[str], script: list[str], pids: list[int], quick: bool) -> dict[str, dict[str, float]]:
+    for one in [url] if isinstance(url, str) else url:
+        run_load(one, script, 1, 1)  # warm up
     single = run_load(url, script, 1, 3 if quick else 8)
     multi = run_load(url, script, 20, 1 if quick else 3)
-    return {"1 user": single, "20 users": multi, "rss": {"mb": rss_mb(pid)}}
+    return {"1 user": single, "20 users": multi, "rss": {"mb": sum(rss_mb(pid) for pid in pids)}}
+
+
+SERVICES = ROOT / "scripts" / "services.sh"
+
+
+def measure_scaled(tmpdir: Path, quick: bool) -> dict[str, dict[str, float]] | None:
+    """The scale-out profile on this machine: two Rasa instances, PostgreSQL, Redis, one action server.
+
+    Users are spread over the two instances (as nginx would); returns None when PostgreSQL or
+    Redis are not installed (scripts/system-deps.sh installs them).
+    """
+    if not shutil.which("redis-server") or not list(Path("/usr/lib/postgresql").glob("*/bin/postgres")):
+        print("scale-out profile not measured: PostgreSQL/Redis not installed (scripts/system-deps.sh)")
+        return None
+    env = {**os.environ, "BACKSTOP_SERVICES_DIR": str(ROOT / "var" / "bench-scale"), "BACKSTOP_PG_PORT": "5436",
+           "BACKSTOP_PG_DB": "backstop_bench", "BACKSTOP_REDIS_PORT": "6382",
+           "BACKSTOP_ACTION_URL": "http://127.0.0.1:5556/webhook"}
+    subprocess.run([str(SERVICES), "stop"], env=env, capture_output=True)
+    shutil.rmtree(ROOT / "var" / "bench-scale", ignore_errors=True)
+    subprocess.run([str(SERVICES), "start"], env=env, check=True, capture_output=True)
+    exported = subprocess.run([str(SERVICES), "env"], env=env, check=True, capture_output=True, text=True).stdout
+    variables = dict(shlex.split(line)[1].split("=", 1) for line in exported.splitlines())
+    servers = [Backstop(tmpdir / f"scaled-{i}", rasa_port=5506 + i, action_port=5556, env=variables,
+                        endpoints=str(ROOT / "endpoints.scaled.yml")) for i in range(2)]
+    try:
+        for server in servers:
+            server.workdir.mkdir()
+        servers[0].start_actions()
+        for server in servers:
+            server.start_rasa()
+        return measure([s.url for s in servers], BACKSTOP_SCRIPT, [s.rasa.pid for s in servers], quick)
+    finally:
+        for server in servers:
+            server.stop()
+        subprocess.run([str(SERVICES), "stop"], env=env, capture_output=True)
 
 
 def main() -> None:
@@ -168,14 +207,16 @@ def main() -> None:
         t0 = time.perf_counter()
         bot.start_rasa()
         backstop_load = time.perf_counter() - t0
-        results["backstop"] = measure(bot.url, BACKSTOP_SCRIPT, bot.rasa.pid, args.quick)
+        results["backstop"] = measure(bot.url, BACKSTOP_SCRIPT, [bot.rasa.pid], args.quick)
         bot.stop()
 
         print("measuring the stock bot...", flush=True)
         proc, stock_load = start_stock(stock_dir, stock_model, 5605)
-        results["stock"] = measure("http://127.0.0.1:5605", STOCK_SCRIPT, proc.pid, args.quick)
+        results["stock"] = measure("http://127.0.0.1:5605", STOCK_SCRIPT, [proc.pid], args.quick)
         proc.terminate()
         proc.wait()
+        print("measuring the scale-out profile (2 instances)...", flush=True)
+        scaled = measure_scaled(tmpdir, args.quick)
         backstop_floor = floor_ms(ROOT / "models" / "backstop.tar.gz", BACKSTOP_SCRIPT)
         stock_floor = floor_ms(stock_model, STOCK_SCRIPT)
 
@@ -204,6 +245,18 @@ def main() -> None:
                  f"stock {s['1 user']['errors'] + s['20 users']['errors']}; "
                  f"messages: backstop {b['1 user']['messages'] + b['20 users']['messages']}, "
                  f"stock {s['1 user']['messages'] + s['20 users']['messages']}")
+    if scaled is not None:
+        lines += ["", "scale-out profile: 2 Rasa instances + PostgreSQL + Redis + 1 action server, same 2 cores",
+                  f"{'measure':<22} {'2 inst.':>10} {'stock':>10} {'ratio':>7}"]
+        for name, key, stat in (("p50 ms, 1 user", "1 user", "p50"), ("p50 ms, 20 users", "20 users", "p50"),
+                                ("p95 ms, 20 users", "20 users", "p95"), ("p99 ms, 20 users", "20 users", "p99"),
+                                ("msgs/s, 20 users", "20 users", "throughput")):
+            lines.append(f"{name:<22} {scaled[key][stat]:>10.1f} {s[key][stat]:>10.1f} "
+                         f"{scaled[key][stat] / s[key][stat]:>7.2f}")
+        lines.append(f"{'server RSS MB (both)':<22} {scaled['rss']['mb']:>10.1f} {s['rss']['mb']:>10.1f} "
+                     f"{scaled['rss']['mb'] / s['rss']['mb']:>7.2f}")
+        lines.append(f"errors: {scaled['1 user']['errors'] + scaled['20 users']['errors']} in "
+                     f"{scaled['1 user']['messages'] + scaled['20 users']['messages']} messages")
     report = "\n".join(lines)
     print(report)
     (ROOT / "results").mkdir(exist_ok=True)

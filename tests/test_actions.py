@@ -149,6 +149,16 @@ def test_form_reasks_once_with_a_hint_then_moves_on():
     assert slot_events(events)["pain_side"] == "unknown"
 
 
+def test_form_acknowledges_an_answer_to_another_question_before_asking_again():
+    t = tracker({"requested_slot": "pain_onset"}, text="it's been going on for 2 days", active_loop="assessment_form")
+    t.events.append({"event": "slot", "name": "pain_duration", "value": "under_2_days"})  # filled by the NLU
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(actions.ValidateAssessmentForm().run(dispatcher, t, DOMAIN))
+    assert slot_events(events).get("pain_duration") == "under_2_days"
+    assert "pain_onset" not in slot_events(events) or slot_events(events)["pain_onset"] is None
+    assert texts(dispatcher) == actions.NOTED
+
+
 def test_form_accepts_dont_know():
     events, _ = validate({}, "pain_onset", "no idea", intent="dont_know")
     assert slot_events(events)["pain_onset"] == "unknown"
