@@ -18,6 +18,9 @@ _APPLIED = False
 # How long a tracker load or save keeps retrying while the database is locked or restarting.
 DB_RETRY_SECONDS_ENV = "BACKSTOP_DB_RETRY_SECONDS"
 DEFAULT_DB_RETRY_SECONDS = 20.0
+# How long Rasa waits for the action server (Rasa's own default is 5 minutes).
+ACTION_TIMEOUT_ENV = "BACKSTOP_ACTION_TIMEOUT"
+DEFAULT_ACTION_TIMEOUT = 10
 
 
 @functools.lru_cache(maxsize=1)
@@ -176,11 +179,15 @@ def apply() -> None:
         return
     import sqlalchemy.event
     from rasa.core import tracker_store
+    from rasa.core.actions import action as action_module
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.events import Event
     from sqlalchemy.engine import Engine
 
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+    # A hung action server must not leave the user waiting five minutes: after this the turn
+    # fails like an unreachable action server (honest reply + safety advice, see channels/rest.py).
+    action_module.DEFAULT_REQUEST_TIMEOUT = int(os.environ.get(ACTION_TIMEOUT_ENV, DEFAULT_ACTION_TIMEOUT))
     Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[method-assign]
     sqlalchemy.event.listen(Engine, "connect", sqlite_pragmas)
     tracker_store.create_engine_kwargs = engine_kwargs(tracker_store.create_engine_kwargs)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import signal
 import sqlite3
 import threading
 import time
@@ -113,6 +115,28 @@ def test_action_server_down_gives_an_honest_reply_and_red_flags_still_escalate(t
             assert "can't" in reply and "right now" in reply and "emergency number" in reply
         reply = texts(server.say("down", "I wet myself and my back is killing me"))
         assert "emergency" in reply.lower() and "Don't drive yourself" in reply
+    finally:
+        server.stop()
+
+
+def test_a_hung_action_server_gives_an_honest_reply_in_seconds_and_the_conversation_recovers(tmp_path):
+    server = Backstop(tmp_path, rasa_port=5125, action_port=5175, env={"BACKSTOP_ACTION_TIMEOUT": "3"})
+    server.start()
+    sender = "hung"
+    try:
+        assert "can't look that up" not in texts(server.say(sender, "what is DOMS?"))
+        os.kill(server.actions.pid, signal.SIGSTOP)  # a real action server that stops answering
+        try:
+            start = time.monotonic()
+            reply = texts(server.say(sender, "should I use ice or heat?"))
+            assert time.monotonic() - start < 20
+            assert "can't look that up right now" in reply and "emergency number" in reply
+            reply = texts(server.say(sender, "I can't feel my bum and I've wet myself"))
+            assert "emergency" in reply.lower()
+        finally:
+            os.kill(server.actions.pid, signal.SIGCONT)
+        reply = texts(server.say(sender, "is it ok to keep training?"))
+        assert reply and "can't look that up" not in reply
     finally:
         server.stop()
 
