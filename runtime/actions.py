@@ -3,12 +3,13 @@
 The first form answer used to take ~5 s: it loaded the knowledge base and built the spaCy
 matchers, and importing spaCy imports TensorFlow (thinc probes for it). Doing that once
 here, before the server reports healthy, keeps the first user from paying for it — without
-loading anything at import time of the actions package.
+loading anything at import time of the actions package. TensorFlow is kept out of this process.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +23,9 @@ def warm_up() -> None:
 
 
 def main() -> None:
+    # The actions never use TensorFlow, but spaCy's thinc imports it only to probe for it
+    # (about 4 s and 350 MB here). A None entry makes that import fail, so thinc treats it as absent.
+    sys.modules.setdefault("tensorflow", None)  # type: ignore[arg-type]
     from rasa_sdk.__main__ import main as sdk_main
 
     warm_up()
