@@ -11,6 +11,8 @@ import yaml
 from backstop import redflags
 
 FIRES = [
+    ("been sharing needles, my back hurts", "immunosuppression_ivdu", "urgent"),
+    ("pins and needles around my bum and genitals", "saddle_anaesthesia", "emergency"),
     ("I peed myself after deadlifts and my back is killing me", "bladder_dysfunction", "emergency"),
     ("can't feel anything down there when I wipe", "saddle_anaesthesia", "emergency"),
     ("my legs keep giving way", "bilateral_leg_weakness", "emergency"),
@@ -25,6 +27,9 @@ FIRES = [
 ]
 
 SILENT = [
+    # "needles" and "shooting up" are IV drug use only in context
+    "pins and needles in my toes",
+    "pain shooting up my back",
     "no numbness, bladder's fine",
     "my dad has cauda equina",
     "when is back pain an emergency?",
