@@ -126,7 +126,6 @@ def engine_kwargs(original: Any) -> Any:
             kwargs["pool_pre_ping"] = True
         return kwargs
 
-    create_engine_kwargs.__wrapped_by_backstop__ = True  # type: ignore[attr-defined]
     return create_engine_kwargs
 
 
