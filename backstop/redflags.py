@@ -1,10 +1,10 @@
 """Red-flag detector: does this message describe an emergency in the user, now?
 
-Built on a blank spaCy pipeline (tokenizer + PhraseMatcher) whose patterns come
+Built on a blank spaCy pipeline (tokenizer + PhraseMatcher) whose concepts come
 from ``knowledge/red_flag_patterns.yml``. A red flag fires when all concepts of
-one combination occur in one clause that is about the user now: not negated,
-not someone else, not a hypothetical or general question, not a healed past
-event. Recall matters more than precision here, so suppression cues are narrow.
+one combination occur in one sentence about the user now, which ConText
+(:mod:`backstop.context`) decides: not negated, not someone else, not a
+hypothetical or general question, not a healed past event.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import Any
 
 import yaml
 
-from backstop import knowledge
+from backstop import context, knowledge
 
 PATTERNS_FILE = knowledge.KNOWLEDGE_DIR / "red_flag_patterns.yml"
-NLU_DIR = knowledge.KNOWLEDGE_DIR.parent / "data" / "nlu"
+POSSIBLE = "possible_red_flag"  # the conditional safety reply, not a red flag of its own
 LEVEL_RANK = {"emergency": 0, "urgent": 1}
 MAX_CHARS = 200_000  # read all of any message a channel accepts
 SHORT_MESSAGE_WORDS = 12
@@ -53,63 +53,6 @@ _CONTRACTIONS = [
 _CONTRACTIONS_RE = [(re.compile(p), r) for p, r in _CONTRACTIONS]
 
 _SENTENCE_SPLIT = re.compile(r"[.!?;\n]+(?:\s|$)|[!?;\n]+")
-# Clauses: parts of a sentence between contrastive conjunctions; past/resolved cues stay inside one.
-_CLAUSE = re.compile(r"(?:(?!\b(?:but|however|although|though|and now|now)\b).)+")
-QUESTION_START = re.compile(
-    r"^\s*(is|are|can(?!\s+not)|could(?!\s+not)|does(?!\s+not)|do(?!\s+not)|should|would|will|what|when|why|how|which|any)\b"
-)
-
-NEGATION_CUES = {
-    "no", "not", "never", "without", "none", "nor", "neither", "denies", "deny", "zero", "nothing",
-    "negative", "free", "absent", "nope", "ruled", "aint", "nearly", "almost",
-}
-# "no" + concept is negation, but these cue words start a concept of their own
-# ("no control", "no feeling", "nothing helps") and are ignored when inside the match.
-POST_NEGATION = {
-    "fine", "normal", "ok", "okay", "good", "alright", "unaffected", "unchanged", "working", "perfect",
-    "clear", "great", "strong", "solid",
-}
-OTHER_PEOPLE = re.compile(
-    r"\b(my|our|his|her|a|the)\s+(?:(?:old|best|older|younger|little|big|former|new|gym|work)\s+)?(dad|father|mum|mom|mother|brother|sister|wife|husband|partner|friend|"
-    r"mate|buddy|coach|client|son|daughter|grandma|grandpa|granddad|grandmother|grandfather|nan|uncle|"
-    r"aunt|auntie|girlfriend|boyfriend|colleague|coworker|co-worker|neighbour|neighbor|cousin|kid|"
-    r"grandad|granddad|grandpa|grandmother|grandfather|stepdad|stepmum|stepmom|"
-    r"training partner|gym buddy|teammate|patient|lifter|guy|girl|woman|man|athlete|person|bf|gf)\b"
-    r"|\b(guy|bloke|dude|lad|lady)\s+(at|in|from|on)(\s+(my|the|our))?(\s+\w+)?\b"
-    r"|\b(he|she|someone|somebody|people|anyone|everyone|others|him|his|her)\b(?!\s*'s|\s+else'?s)"
-)
-FIRST_PERSON = re.compile(r"\b(i|me|myself|my|mine)\b")
-# Cues that make a clause hypothetical or general whoever speaks ("what if my groin went numb?").
-HYPOTHETICAL = re.compile(
-    r"\b(what if|if i|if my|if you|if your|if someone|if it|in case|suppose|supposing|imagine|hypothetically|"
-    r"should i worry|should i be worried|do i need to worry|watch out for|look out for|"
-    r"signs of|symptoms of|sign of|symptom of|warning signs?|red flags?|"
-    r"can a|can an|could a|does a|do you|how do i know|how would i know|how will i know|how can i tell|"
-    r"should i look|risk of|would it|would that|when is|when are|when should|when do|when does|"
-    r"mean i should|could happen|can happen)\b"
-)
-# Question cues that only make a clause general when the user is not its subject ("what is saddle numbness").
-GENERAL_QUESTION = re.compile(
-    r"\b(what is|what are|what's|whats|what does|what do|tell me about|explain|definition|worry about|"
-    r"worried about|is it normal|read that|reading about|heard that|heard about|article|googled?|"
-    r"caused by|can cause|causes?)\b"
-)
-DISTANT_PAST = re.compile(
-    r"\b(\d+|a|one|two|three|four|five|six|ten|few|couple of|several|many)\s+(years?|yrs?|months?)\s+ago\b"
-    r"|\blast (year|month|summer|winter|spring|autumn|fall)\b|\bas a (kid|child|teen|teenager)\b"
-    r"|\bwhen i was (young|younger|a kid|little|a teenager|\d+)\b|\bback in (19|20)\d\d\b|\bin (19|20)\d\d\b"
-    r"|\bused to\b|\byears back\b|\blong time ago\b|\bages ago\b|\byears ago\b|\bin year \d+\b|\bat school\b"
-    r"|\bwhen i was a teen\b|\bback in the day\b|\bin (primary|high|secondary) school\b|\bin college\b|\bat uni\b"
-)
-RESOLVED = re.compile(
-    r"\b(healed|fully healed|recovered|fully recovered|fine now|all good now|ok now|okay now|gone now|"
-    r"resolved|went away|cleared up|sorted|better now|back to normal|no problems since|no issues since|"
-    r"now fine|nothing since|none since|not since|short course|day course|rehabbed|fully rehabbed|"
-    r"no lasting|was fine after|got over it|long gone)\b"
-)
-# "now", "since", "still" put an old event back into the present.
-PRESENT = re.compile(r"\b(now|still|since then|again|today|this morning|tonight|currently|at the moment|right now)\b")
-
 
 @dataclass(frozen=True)
 class RedFlagHit:
@@ -144,33 +87,31 @@ def _normalise(text: str) -> str:
     return text
 
 
-def _edit_distance_le(a: str, b: str, limit: int) -> bool:
-    """Damerau-Levenshtein distance of a and b is at most ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return False
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if min(cur) > limit:
-            return False
-        prev2, prev = prev, cur
-    return prev[-1] <= limit
+@dataclass(frozen=True)
+class Detection:
+    """What one message says about red flags.
+
+    ``hits`` are complete red flags about the user now. ``candidates`` are the red flags
+    one of whose concepts was mentioned about the user now without completing a rule
+    ("my bladder feels weird"): what a conditional safety reply asks about.
+    ``concepts`` are those concepts, for combining evidence across a conversation.
+    """
+
+    hits: tuple[RedFlagHit, ...]
+    candidates: tuple[str, ...]
+    concepts: tuple[str, ...]
 
 
 class RedFlagDetector:
     """Detects red flags in one message. Build once (see :func:`default`), call often."""
 
-    def __init__(self, patterns: dict[str, Any], kb: knowledge.KnowledgeBase) -> None:
+    def __init__(self, patterns: dict[str, Any], kb: knowledge.KnowledgeBase,
+                 ctx: context.ConText | None = None) -> None:
         import spacy  # deferred: importing spaCy is slow and only the detector needs it
         from spacy.matcher import PhraseMatcher
 
         self.nlp = spacy.blank("en")
+        self.context = ctx or context.default()
         self.levels = {fid: flag["level"] for fid, flag in kb.red_flags.items()}
         self.ongoing = set(patterns.get("ongoing") or [])
         self.rules: dict[str, list[list[str]]] = {}
@@ -178,16 +119,16 @@ class RedFlagDetector:
             if fid not in self.levels:
                 raise knowledge.KnowledgeError(f"red_flag_patterns.yml: entry '{fid}': not in red_flags.yml")
             self.rules[fid] = spec["any_of"]
-        missing = set(self.levels) - set(self.rules) - {"possible_red_flag"}
+        missing = set(self.levels) - set(self.rules) - {POSSIBLE}
         if missing:
             raise knowledge.KnowledgeError(f"red_flag_patterns.yml: no patterns for {sorted(missing)}")
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-        self.vocab_words: set[str] = set()
+        clinical_words: set[str] = set()
         for concept, phrases in patterns["concepts"].items():
             docs = [self.nlp.make_doc(_normalise(p)) for p in phrases]
             self.matcher.add(concept, docs)
             for d in docs:
-                self.vocab_words.update(t.text for t in d if t.is_alpha)
+                clinical_words.update(t.text for t in d if t.is_alpha)
         for rule_list in self.rules.values():
             for combo in rule_list:
                 unknown = [c for c in combo if c not in patterns["concepts"]]
@@ -195,132 +136,112 @@ class RedFlagDetector:
                     raise knowledge.KnowledgeError(f"red_flag_patterns.yml: unknown concept {unknown[0]}")
         self.slang = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self.slang.add("SLANG", [self.nlp.make_doc(_normalise(p)) for p in patterns["slang"]])
-        # Words of the knowledge base's own prose are real English: never "correct" them.
-        prose = " ".join(
-            p.read_text(encoding="utf-8").lower()
-            for p in [*knowledge.KNOWLEDGE_DIR.glob("*.yml"), *NLU_DIR.glob("*.yml")]
-        )
-        self._known = set(re.findall(r"[a-z]+", prose)) | NEGATION_CUES | POST_NEGATION
-        self._targets = sorted(w for w in self.vocab_words if len(w) >= 4)
-        self._corrections: dict[str, str] = {}
-
-    def _correct(self, word: str) -> str:
-        """Map a misspelt word onto the detector's vocabulary ("bladdr" -> "bladder")."""
-        if len(word) < 4 or word in self._known or not word.isalpha():
-            return word
-        if word not in self._corrections:
-            if len(self._corrections) > 50_000:
-                self._corrections.clear()
-            self._corrections[word] = self._nearest(word)
-        return self._corrections[word]
-
-    def _nearest(self, word: str) -> str:
-        limit = 2 if len(word) >= 8 else 1
-        for cand in self._targets:
-            if len(word) == 4 and len(cand) != 5:
-                continue  # short words: only a dropped letter ("fevr"), else "wife" becomes "wine"
-            if cand[0] == word[0] and _edit_distance_le(word, cand, limit):
-                return cand
-        return word
+        self.speller = _Speller(clinical_words, kb)
 
     def detect(self, text: str) -> list[RedFlagHit]:
         """All red flags in ``text`` about the user now, most severe first."""
+        return list(self.analyse(text).hits)
+
+    def analyse(self, text: str) -> Detection:
+        """Red flags, candidate red flags and concepts about the user now in ``text``."""
         if not text or not text.strip():
-            return []
+            return Detection((), (), ())
         text = _normalise(text[:MAX_CHARS])
         hits: dict[str, RedFlagHit] = {}
+        concepts: dict[str, str] = {}
         sentences = [s for s in _SENTENCE_SPLIT.split(text) if s.strip()]
         if len(text.split()) <= SHORT_MESSAGE_WORDS:
             sentences = [" , ".join(sentences)]  # "pop. then pain. cant move." is one thought
         for sentence in sentences:
-            for hit in self._detect_sentence(sentence):
+            found = self._concepts(sentence)
+            for concept, words in found.items():
+                concepts.setdefault(concept, words)
+            for hit in self.complete(found):
                 hits.setdefault(hit.flag_id, hit)
-        return sorted(hits.values(), key=lambda h: LEVEL_RANK[h.level])
+        ordered = sorted(hits.values(), key=lambda h: LEVEL_RANK[h.level])
+        candidates = [fid for fid in self.candidates(concepts) if fid not in hits]
+        return Detection(tuple(ordered), tuple(candidates), tuple(concepts))
 
-    def _detect_sentence(self, sentence: str) -> list[RedFlagHit]:
+    def complete(self, found: dict[str, str] | set[str] | tuple[str, ...]) -> list[RedFlagHit]:
+        """The red flags whose every concept of one combination is in ``found``, most severe first."""
+        words = found if isinstance(found, dict) else {c: c for c in found}
+        hits = []
+        for fid, combos in self.rules.items():
+            for combo in combos:
+                if all(c in words for c in combo):
+                    hits.append(RedFlagHit(fid, self.levels[fid], " … ".join(words[c] for c in combo)))
+                    break
+        return sorted(hits, key=lambda h: LEVEL_RANK[h.level])
+
+    def candidates(self, found: dict[str, str] | set[str] | tuple[str, ...]) -> list[str]:
+        """Red flags that a combination would complete with the concepts in ``found``, most severe first."""
+        out = [fid for fid, combos in self.rules.items() if any(c in found for combo in combos for c in combo)]
+        return sorted(out, key=lambda fid: LEVEL_RANK[self.levels[fid]])
+
+    def _concepts(self, sentence: str) -> dict[str, str]:
+        """Concepts of this sentence about the user now: concept -> the words that said it."""
         from spacy.tokens import Doc
 
         raw = self.nlp.make_doc(sentence)
-        doc = Doc(self.nlp.vocab, words=[self._correct(t.text) for t in raw], spaces=[bool(t.whitespace_) for t in raw])
+        doc = Doc(self.nlp.vocab, words=[self.speller.correct(t.text) for t in raw],
+                  spaces=[bool(t.whitespace_) for t in raw])
         masked: set[int] = set()
         for _, s, e in self.slang(doc):
             masked.update(range(s, e))
         matches = [
-            (self.nlp.vocab.strings[mid], s, e)
+            (s, e, self.nlp.vocab.strings[mid])
             for mid, s, e in self.matcher(doc)
             if not masked.intersection(range(s, e))
         ]
         if not matches:
-            return []
-        # negation words inside a multi-word symptom phrase ("no control", "can not") are not cues
-        covered = {i for _, s, e in matches if e - s > 1 for i in range(s, e)}
-        symptom_tokens = {i for _, s, e in matches for i in range(s, e)}
-        context = _Context(doc.text)
-        found: dict[str, tuple[int, int]] = {}
-        for concept, s, e in matches:
-            if concept in found or self._negated(doc, s, e, covered, symptom_tokens):
+            return {}
+        cats = self.context.analyse([t.lower_ for t in doc], matches)
+        found: dict[str, str] = {}
+        for index, (s, e, concept) in enumerate(matches):
+            if concept not in found and not cats[index]:
+                found[concept] = doc[s:e].text
+        return found
+
+
+class _Speller:
+    """Corrects misspelt clinical words ("bladdr" -> "bladder"), and nothing else.
+
+    Only a word that is neither English (pyspellchecker's dictionary) nor a word of the
+    knowledge base is corrected, and only onto the detector's own clinical terms, to the
+    nearest one (rapidfuzz's Damerau-Levenshtein distance, at most 1, or 2 for words of
+    8 letters or more): "tempo" and "heroic" stay as they are.
+    """
+
+    def __init__(self, clinical_words: set[str], kb: knowledge.KnowledgeBase) -> None:
+        from spellchecker import SpellChecker
+
+        self.english = SpellChecker(distance=1).word_frequency
+        prose = " ".join(p.read_text(encoding="utf-8").lower() for p in knowledge.KNOWLEDGE_DIR.glob("*.yml"))
+        self.known = set(re.findall(r"[a-z]+", prose)) | clinical_words
+        self.targets = sorted(w for w in clinical_words if len(w) >= 4)
+        self._cache: dict[str, str] = {}
+
+    def correct(self, word: str) -> str:
+        if len(word) < 4 or not word.isalpha() or word in self.known or word in self.english:
+            return word
+        if word not in self._cache:
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+            self._cache[word] = self._nearest(word)
+        return self._cache[word]
+
+    def _nearest(self, word: str) -> str:
+        from rapidfuzz.distance import DamerauLevenshtein
+
+        limit = 2 if len(word) >= 8 else 1
+        best, best_distance = word, limit + 1
+        for cand in self.targets:
+            if abs(len(cand) - len(word)) > limit or cand[0] != word[0]:
                 continue
-            if context.about_user_now(doc[s].idx, ongoing=concept in self.ongoing):
-                found[concept] = (s, e)
-        hits = []
-        for fid, combos in self.rules.items():
-            for combo in combos:
-                if all(c in found for c in combo):
-                    evidence = " … ".join(doc[found[c][0]:found[c][1]].text for c in combo)
-                    hits.append(RedFlagHit(fid, self.levels[fid], evidence))
-                    break
-        return hits
-
-    @staticmethod
-    def _negated(doc: Any, start: int, end: int, covered: set[int], symptoms: set[int]) -> bool:
-        """A negation cue shortly before the match, or "fine/normal" right after it."""
-        first = max(0, start - 4)
-        for i in range(start - 1, first - 1, -1):
-            word = doc[i].lower_
-            # "and"/"or" continue a negated list ("no numbness or tingling") only
-            # when what precedes them is itself a symptom
-            if word in {"but", "however", "although", "though", "except"}:
-                break
-            if word in {"and", "or", "plus", "so", "then", "now"} and (i - 1) not in symptoms:
-                break
-            if word in NEGATION_CUES and i not in covered:
-                return True
-        after = [t.lower_ for t in doc[end:end + 3]]
-        return any(w in POST_NEGATION for w in after) and not any(w in {"not", "no"} for w in after)
-
-
-class _Context:
-    """Who and when a sentence talks about, by character position."""
-
-    def __init__(self, sentence: str) -> None:
-        self.sentence = sentence
-        others = [
-            (m.start(), m.end()) for m in OTHER_PEOPLE.finditer(sentence)
-            if not re.search(r"\blike (it is |its |it's )?$", sentence[:m.start()])  # "like someone else's"
-        ]
-        selves = [
-            (m.start(), m.end()) for m in FIRST_PERSON.finditer(sentence)
-            if not any(a <= m.start() < b for a, b in others)
-        ]
-        self.people = sorted([(a, "other") for a, _ in others] + [(a, "self") for a, _ in selves])
-        self.first_person = bool(selves)
-        self.clauses = [(m.start(), m.end()) for m in _CLAUSE.finditer(sentence)]
-
-    def about_user_now(self, pos: int, ongoing: bool = False) -> bool:
-        prior = [who for at, who in self.people if at <= pos]
-        if prior and prior[-1] == "other":
-            return False
-        if not prior and self.people and all(who == "other" for _, who in self.people):
-            return False
-        before = self.sentence[:pos]
-        if HYPOTHETICAL.search(before):
-            return False
-        if not self.first_person and (GENERAL_QUESTION.search(self.sentence) or QUESTION_START.match(self.sentence)):
-            return False
-        clause = next((self.sentence[a:b] for a, b in self.clauses if a <= pos < b), self.sentence)
-        if RESOLVED.search(clause):
-            return False
-        return ongoing or not (DISTANT_PAST.search(clause) and not PRESENT.search(clause))
+            distance = DamerauLevenshtein.distance(word, cand, score_cutoff=limit)
+            if distance < best_distance:
+                best, best_distance = cand, distance
+        return best
 
 
 def load_patterns(path: Path = PATTERNS_FILE) -> dict[str, Any]:

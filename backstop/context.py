@@ -1,0 +1,199 @@
+"""ConText: is a concept in a sentence negated, hypothetical, historical or someone else's?
+
+An implementation of the published ConText algorithm (Harkema et al., J Biomed Inform
+2009) over a token list; the trigger, pseudo-trigger and termination terms are data in
+``knowledge/context_rules.yml``. The red-flag detector asks it about each concept it
+matched, so "no numbness", "my dad lost bladder control", "what if my groin went
+numb?" and "I fell five years ago" are not red flags about this person now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Sequence
+
+import yaml
+
+from backstop import knowledge
+
+RULES_FILE = knowledge.KNOWLEDGE_DIR / "context_rules.yml"
+CATEGORIES = ("negated", "hypothetical", "historical", "resolved", "other")
+NUMBER_WORDS = {
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "few", "couple", "several", "many", "some",
+}
+
+Phrase = tuple[str, ...]
+
+
+def _phrase(text: str) -> Phrase:
+    return tuple(str(text).lower().split())
+
+
+def _token_matches(pattern: str, token: str) -> bool:
+    if pattern == "*":
+        return True
+    if pattern == "<n>":
+        return token.isdigit() or token in NUMBER_WORDS
+    if pattern == "<year>":
+        return len(token) == 4 and token[:2] in ("19", "20") and token.isdigit()
+    return pattern == token
+
+
+class PhraseSet:
+    """Phrases indexed by their first token, so a sentence is scanned once."""
+
+    def __init__(self, phrases: Sequence[Phrase]) -> None:
+        self.by_first: dict[str, list[Phrase]] = {}
+        self.wild: list[Phrase] = []
+        for phrase in set(phrases):
+            if phrase[0].startswith("<") or phrase[0] == "*":
+                self.wild.append(phrase)
+            else:
+                self.by_first.setdefault(phrase[0], []).append(phrase)
+
+    def find(self, tokens: Sequence[str]) -> list[tuple[int, int, Phrase]]:
+        """Non-overlapping occurrences in ``tokens``; the longest wins."""
+        found = []
+        for i, token in enumerate(tokens):
+            for phrase in (*self.by_first.get(token, ()), *self.wild):
+                n = len(phrase)
+                if i + n <= len(tokens) and all(_token_matches(p, t) for p, t in zip(phrase, tokens[i:i + n])):
+                    found.append((i, i + n, phrase))
+        found.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
+        taken: set[int] = set()
+        out = []
+        for start, end, phrase in found:
+            if not taken.intersection(range(start, end)):
+                taken.update(range(start, end))
+                out.append((start, end, phrase))
+        return sorted(out)
+
+
+@dataclass(frozen=True)
+class Trigger:
+    category: str
+    direction: str  # forward | backward | both
+    start: int
+    end: int
+
+
+class ConText:
+    """Assigns ConText categories to token spans of one sentence. Build once, call often."""
+
+    def __init__(self, rules: dict[str, Any]) -> None:
+        cats = rules["categories"]
+        self.windows = {c: int(cats[c]["window"]) for c in CATEGORIES}
+        self.triggers: list[tuple[Phrase, str, str]] = []
+        for cat in CATEGORIES:
+            for direction in ("forward", "backward", "both"):
+                self.triggers += [(_phrase(p), cat, direction) for p in cats[cat].get(direction) or []]
+        other = cats["other"]
+        for det in other.get("determiners") or []:
+            for rel in other.get("relations") or []:
+                self.triggers.append((_phrase(f"{det} {rel}"), "other", "forward"))
+        self.pseudo = PhraseSet([_phrase(p) for cat in CATEGORIES for p in cats[cat].get("pseudo") or []])
+        self.list_conjunctions = set(cats["negated"].get("list_conjunctions") or [])
+        self.historical_ignores = set(cats["historical"].get("ignores") or [])
+        self.termination = PhraseSet([_phrase(p) for p in rules["termination"]])
+        self.first_person = set(rules["first_person"])
+        self.current = PhraseSet([_phrase(p) for p in rules["current"]])
+        gq = rules["general_question"]
+        self.question_starts = [_phrase(p) for p in gq["starts"]]
+        self.question_not_starts = [_phrase(p) for p in gq["not_starts"]]
+        self.question_cues = PhraseSet([_phrase(p) for p in gq["cues"]])
+        self._trigger_phrases: dict[Phrase, list[tuple[str, str]]] = {}
+        for phrase, cat, direction in self.triggers:
+            self._trigger_phrases.setdefault(phrase, []).append((cat, direction))
+        self._trigger_set = PhraseSet(list(self._trigger_phrases))
+
+    def analyse(self, tokens: Sequence[str], targets: Sequence[tuple[int, int, str]]) -> dict[int, set[str]]:
+        """Categories of each target (start, end, concept), keyed by the target's index."""
+        tokens = [t.lower() for t in tokens]
+        target_tokens = {i for s, e, _ in targets for i in range(s, e)}
+        # pseudo-triggers and the targets' own words (e.g. "can not" in "can not pee") never trigger
+        blocked = {i for s, e, _ in self.pseudo.find(tokens) for i in range(s, e)}
+        inside_targets = [range(s, e) for s, e, _ in targets if e - s > 1]
+        triggers: list[Trigger] = []
+        for s, e, phrase in self._trigger_set.find(tokens):
+            if blocked.intersection(range(s, e)) or any(s in r and e - 1 in r for r in inside_targets):
+                continue
+            triggers += [Trigger(cat, d, s, e) for cat, d in self._trigger_phrases[phrase]]
+        trigger_tokens = {i for t in triggers for i in range(t.start, t.end)}
+        terminators = {i for s, e, _ in self.termination.find(tokens) for i in range(s, e)} - trigger_tokens
+        current = {i for s, e, _ in self.current.find(tokens) for i in range(s, e)} - trigger_tokens
+        general = self._general_question(tokens)
+        out: dict[int, set[str]] = {}
+        for index, (s, e, concept) in enumerate(targets):
+            cats = {"hypothetical"} if general else set()
+            for trig in triggers:
+                if trig.category == "historical" and concept in self.historical_ignores:
+                    continue  # an ongoing state that started long ago ("transplant in 2019")
+                if self._in_scope(trig, s, e, tokens, terminators, current, target_tokens):
+                    cats.add(trig.category)
+            out[index] = cats
+        return out
+
+    def _general_question(self, tokens: list[str]) -> bool:
+        if self.first_person.intersection(tokens):
+            return False
+        if self.question_cues.find(tokens):
+            return True
+        starts = any(tuple(tokens[:len(p)]) == p for p in self.question_starts)
+        return starts and not any(tuple(tokens[:len(p)]) == p for p in self.question_not_starts)
+
+    def _in_scope(self, trig: Trigger, s: int, e: int, tokens: list[str], terminators: set[int],
+                  current: set[int], target_tokens: set[int]) -> bool:
+        window = self.windows[trig.category]
+
+        def stops(i: int, step: int) -> bool:
+            if i in terminators:
+                return True
+            if trig.category == "other" and tokens[i] in self.first_person:
+                return True
+            if trig.category == "historical" and i in current:
+                return True
+            if trig.category == "negated" and tokens[i] in self.list_conjunctions:
+                # "no numbness or tingling": a conjunction between symptoms continues the list
+                return (i - step) not in target_tokens
+            return False
+
+        if trig.direction in ("forward", "both") and s >= trig.end:
+            i, steps = trig.end, 0
+            while i < s:
+                if stops(i, 1) or steps >= window:
+                    return False
+                i, steps = i + 1, steps + 1
+            if steps <= window:
+                return True
+        if trig.direction in ("backward", "both") and e <= trig.start:
+            i, steps = trig.start - 1, 0
+            while i >= e:
+                if stops(i, -1) or steps >= window:
+                    return False
+                i, steps = i - 1, steps + 1
+            return steps <= window
+        return False
+
+
+def load_rules(path: Path = RULES_FILE) -> dict[str, Any]:
+    """Read the rule file; errors name the file."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise knowledge.KnowledgeError(f"{path.name}: {exc}") from exc
+    for key in ("categories", "termination", "first_person", "current", "general_question"):
+        if not isinstance(data, dict) or key not in data:
+            raise knowledge.KnowledgeError(f"{path.name}: missing top-level key '{key}'")
+    missing = [c for c in CATEGORIES if c not in data["categories"]]
+    if missing:
+        raise knowledge.KnowledgeError(f"{path.name}: missing category {missing[0]}")
+    return data
+
+
+@lru_cache(maxsize=1)
+def default() -> ConText:
+    """The project's ConText rules, built on first use (never at import)."""
+    return ConText(load_rules())
