@@ -153,7 +153,7 @@ class ConText:
                 return True
             if trig.category == "other" and tokens[i] in self.first_person:
                 return True
-            if trig.category == "historical" and i in current:
+            if trig.category in ("historical", "resolved") and i in current:
                 return True
             if trig.category == "negated" and tokens[i] in self.list_conjunctions:
                 # "no numbness or tingling": a conjunction between symptoms continues the list

@@ -48,6 +48,7 @@ _CONTRACTIONS = [
     (r"\bur\b", "your"),
     (r"\bcuz\b|\bcoz\b|\bcos\b", "because"),
     (r"\bw/o\b", "without"),
+    (r"\bn\b", "and"),
     (r"\bw/\b", "with"),
 ]
 _CONTRACTIONS_RE = [(re.compile(p), r) for p, r in _CONTRACTIONS]
