@@ -147,6 +147,24 @@ class ActionEscalateRedFlag(Action):
         return events
 
 
+class ActionCheckRedFlag(Action):
+    """The conditional safety reply (see backstop.redflags.decide); logged for review without the text."""
+
+    def name(self) -> str:
+        return "action_check_red_flag"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        kb = knowledge.default()
+        candidates = [kb.red_flags[c] for c in _entities(tracker, "red_flag_candidate") if c in kb.red_flags]
+        in_assessment = bool(tracker.active_loop.get("name"))
+        _send(dispatcher, replies.red_flag_check(candidates, clinic.load().emergency, in_assessment))
+        try:
+            audit.record(tracker.sender_id, candidates[0]["id"] if candidates else "possible_red_flag", "check")
+        except Exception:  # the advice matters more than the log line
+            logger.exception("could not write the red-flag check audit record")
+        return []
+
+
 class ActionHandover(Action):
     """Hands over to the clinic from configuration, or says honestly that none is configured."""
 

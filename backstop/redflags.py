@@ -115,6 +115,7 @@ class RedFlagDetector:
         self.context = ctx or context.default()
         self.levels = {fid: flag["level"] for fid, flag in kb.red_flags.items()}
         self.ongoing = set(patterns.get("ongoing") or [])
+        self.suggestive = set(patterns.get("suggestive") or [])
         self.rules: dict[str, list[list[str]]] = {}
         for fid, spec in patterns["red_flags"].items():
             if fid not in self.levels:
@@ -135,6 +136,9 @@ class RedFlagDetector:
                 unknown = [c for c in combo if c not in patterns["concepts"]]
                 if unknown:
                     raise knowledge.KnowledgeError(f"red_flag_patterns.yml: unknown concept {unknown[0]}")
+        unknown = self.suggestive - set(patterns["concepts"])
+        if unknown:
+            raise knowledge.KnowledgeError(f"red_flag_patterns.yml: suggestive: unknown concept {sorted(unknown)[0]}")
         self.slang = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self.slang.add("SLANG", [self.nlp.make_doc(_normalise(p)) for p in patterns["slang"]])
         self.speller = _Speller(clinical_words, kb)
@@ -175,8 +179,10 @@ class RedFlagDetector:
         return sorted(hits, key=lambda h: LEVEL_RANK[h.level])
 
     def candidates(self, found: dict[str, str] | set[str] | tuple[str, ...]) -> list[str]:
-        """Red flags that a combination would complete with the concepts in ``found``, most severe first."""
-        out = [fid for fid, combos in self.rules.items() if any(c in found for combo in combos for c in combo)]
+        """Red flags one of whose warning-sign concepts (``suggestive`` in the pattern file) is in
+        ``found``, most severe first."""
+        out = [fid for fid, combos in self.rules.items()
+               if any(c in found and c in self.suggestive for combo in combos for c in combo)]
         return sorted(out, key=lambda fid: LEVEL_RANK[self.levels[fid]])
 
     def _concepts(self, sentence: str) -> dict[str, str]:
@@ -243,6 +249,33 @@ class _Speller:
             if distance < best_distance:
                 best, best_distance = cand, distance
         return best
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What Backstop does with one message: ``escalate`` a red flag, ``check`` (the conditional
+    safety reply, asking about ``candidates``), or ``none``."""
+
+    action: str
+    flag_id: str | None = None
+    level: str | None = None
+    candidates: tuple[str, ...] = ()
+
+
+# The learned signal's vote (the intent classifier's confidence in report_red_flag when the
+# detector is silent). Set from measured data: see README "Red flags" and scripts/eval_redflags.py.
+CLASSIFIER_CHECK_THRESHOLD = 0.9
+
+
+def decide(detection: Detection, classifier_confidence: float, would_fall_back: bool) -> Decision:
+    """Detector first; a confident classifier or an unclear message with a warning-sign word is
+    never left to the fallback: it gets the conditional safety reply (biased to safety)."""
+    if detection.hits:
+        top = detection.hits[0]
+        return Decision("escalate", top.flag_id, top.level)
+    if classifier_confidence >= CLASSIFIER_CHECK_THRESHOLD or (would_fall_back and detection.candidates):
+        return Decision("check", POSSIBLE, None, detection.candidates[:3])
+    return Decision("none")
 
 
 def load_patterns(path: Path = PATTERNS_FILE) -> dict[str, Any]:

@@ -251,3 +251,30 @@ def escalation(flag: Mapping[str, Any], clinic_lines: Sequence[str]) -> list[Rep
     if clinic_lines:
         parts.append(_msg("Your clinic:\n" + "\n".join(clinic_lines)))
     return parts
+
+
+GENERAL_WARNING_SIGNS = (
+    "trouble peeing or controlling your bladder or bowels, numbness around your groin or bottom, "
+    "weakness in a leg, a fever, or a fall or blow to your back"
+)
+
+
+def red_flag_check(candidates: Sequence[Mapping[str, Any]], emergency: str, in_assessment: bool) -> list[Reply]:
+    """The conditional safety reply: the warning signs Backstop may have heard, what to do if they
+    apply, and one question. Sent when the detector is silent but the message may be a red flag."""
+    if candidates:
+        names = _join([c["name"][0].lower() + c["name"][1:] for c in candidates])
+        heard = f"I may have misread you, but that could be a warning sign: {names}."
+        worst = min((c["level"] for c in candidates), key=["emergency", "urgent"].index)
+    else:
+        heard = f"Some symptoms with back pain need care the same day: {GENERAL_WARNING_SIGNS}."
+        worst = "urgent"
+    todo = (f"If that is happening to you now, call {emergency} or go to an emergency department."
+            if worst == "emergency" else
+            f"If that is happening to you now, get a same-day medical assessment; if it is getting "
+            f"worse fast, call {emergency}.")
+    payload = f'/report_red_flag{{"red_flag":"{candidates[0]["id"]}"}}' if candidates else "/report_red_flag"
+    yes = {"title": "Yes, it is", "payload": payload}
+    if in_assessment:  # a "No" button would be read as the answer to the form's question
+        return [_msg(f"{heard} {todo}"), _msg("Is it happening to you now? If not, just answer my question.", [yes])]
+    return [_msg(f"{heard} {todo}"), _msg("Is it happening to you now?", [yes, {"title": "No", "payload": "/deny"}])]

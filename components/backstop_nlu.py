@@ -1,12 +1,13 @@
 """Rasa NLU component: knowledge-base entities and the red-flag override.
 
 Runs after the intent classifier on every message. It adds the slot answers and
-knowledge topics found by :mod:`backstop.extract`. The red-flag detector
-(:mod:`backstop.redflags`) is the authority on ``report_red_flag``: when it finds
-a red flag the intent is forced whatever the classifier thought, so safety never
-depends on classifier confidence; when it finds none, a classifier guess of
-``report_red_flag`` is replaced by the next intent. (Measured on the hard
-negatives, the classifier alone escalated 9% of them even above 0.98 confidence.)
+knowledge topics found by :mod:`backstop.extract`, and applies
+:func:`backstop.redflags.decide`: a red flag the detector finds forces
+``report_red_flag`` whatever the classifier thought, so safety never depends on
+classifier confidence; a confident classifier (or an unclear message with a
+warning-sign word) without a detector hit gets ``check_red_flag``, the
+conditional safety reply, never the fallback; otherwise a classifier guess of
+``report_red_flag`` is replaced by the next intent.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from backstop import extract, redflags
 
 RED_FLAG_INTENT = "report_red_flag"
+CHECK_INTENT = "check_red_flag"  # set only here: the conditional safety reply
 EXTRACTOR = "BackstopNLU"
 
 
@@ -36,11 +38,11 @@ class BackstopNLU(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        # Minimum classifier confidence to keep a report_red_flag the detector cannot name.
-        return {"classifier_red_flag_threshold": 0.6}
+        # An intent confidence below this means the FallbackClassifier will answer (config.yml).
+        return {"fallback_threshold": 0.45}
 
     def __init__(self, config: Dict[str, Any]) -> None:
-        self.threshold = float(config["classifier_red_flag_threshold"])
+        self.fallback_threshold = float(config["fallback_threshold"])
         self._extractor: Optional[extract.Extractor] = None
         self._detector: Optional[redflags.RedFlagDetector] = None
 
@@ -72,27 +74,37 @@ class BackstopNLU(GraphComponent):
             return  # button payloads carry their own intent and entities
         entities = list(message.get(ENTITIES) or [])
         entities += [e.as_rasa(EXTRACTOR) for e in self._extractor.extract(text)]
-        hits = self._detector.detect(text)
-        if hits:
-            self._force_red_flag(message)
-            entities += self._flag_entities(hits[0].flag_id, hits[0].level)
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        learned = next((r["confidence"] for r in ranking if r.get("name") == RED_FLAG_INTENT), 0.0)
+        top = next((r for r in ranking if r.get("name") != RED_FLAG_INTENT), {"confidence": 0.0})
+        detection = self._detector.analyse(text)
+        decision = redflags.decide(detection, learned, top["confidence"] < self.fallback_threshold)
+        # for the evaluations and for combining evidence across turns (never logged)
+        message.set("red_flag_signal", {"classifier": learned, "concepts": list(detection.concepts)},
+                    add_to_output=True)
+        if decision.action == "escalate":
+            self._force(message, RED_FLAG_INTENT)
+            entities += self._flag_entities(decision.flag_id, decision.level)
+        elif decision.action == "check":
+            self._force(message, CHECK_INTENT)
+            entities += [self._entity("red_flag_candidate", c) for c in decision.candidates]
         elif (message.get(INTENT) or {}).get("name") == RED_FLAG_INTENT:
             self._demote_red_flag(message)
         message.set(ENTITIES, entities, add_to_output=True)
 
     @staticmethod
-    def _flag_entities(flag_id: str, level: str) -> List[Dict[str, Any]]:
-        return [
-            {"entity": "red_flag", "value": flag_id, "start": 0, "end": 0, "confidence_entity": 1.0,
-             "extractor": EXTRACTOR},
-            {"entity": "triage_level", "value": level, "start": 0, "end": 0, "confidence_entity": 1.0,
-             "extractor": EXTRACTOR},
-        ]
+    def _entity(name: str, value: str) -> Dict[str, Any]:
+        return {"entity": name, "value": value, "start": 0, "end": 0, "confidence_entity": 1.0,
+                "extractor": EXTRACTOR}
+
+    @classmethod
+    def _flag_entities(cls, flag_id: str, level: str) -> List[Dict[str, Any]]:
+        return [cls._entity("red_flag", flag_id), cls._entity("triage_level", level)]
 
     @staticmethod
-    def _force_red_flag(message: Message) -> None:
+    def _force(message: Message, intent: str) -> None:
         # The only candidate: the fallback classifier must not see a close second and bail out.
-        top = {"name": RED_FLAG_INTENT, "confidence": 1.0}
+        top = {"name": intent, "confidence": 1.0}
         message.set(INTENT, top, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [top], add_to_output=True)
 

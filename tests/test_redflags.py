@@ -94,3 +94,37 @@ def test_project_red_flag_set_through_the_detector(detector):
     false = [n["text"] for n in negatives if detector.detect(n["text"])]
     assert missed == []
     assert len(false) / len(negatives) <= 0.02, false
+
+
+@pytest.mark.parametrize("word,expected", [
+    ("bladdr", "bladder"),      # a misspelt clinical word is corrected
+    ("numbbness", "numbness"),
+    ("tempo", "tempo"),         # English words are never corrected ("tempo" is not "temp")
+    ("heroic", "heroic"),
+    ("glutes", "glutes"),       # knowledge-base words stay
+])
+def test_speller_corrects_only_misspelt_clinical_words(detector, word, expected):
+    assert detector.speller.correct(word) == expected
+
+
+def test_candidates_name_warning_signs_without_a_complete_rule(detector):
+    detection = detector.analyse("my bladder feels a bit odd since squats")
+    assert detection.hits == ()
+    assert "bladder_dysfunction" in detection.candidates
+
+
+def test_decide_escalates_a_detector_hit(detector):
+    decision = redflags.decide(detector.analyse("I wet myself"), classifier_confidence=0.0, would_fall_back=False)
+    assert (decision.action, decision.flag_id, decision.level) == ("escalate", "bladder_dysfunction", "emergency")
+
+
+def test_decide_never_leaves_a_confident_classifier_to_the_fallback(detector):
+    silent = detector.analyse("something is really wrong with me")
+    assert redflags.decide(silent, 0.9, would_fall_back=False).action == "check"
+    assert redflags.decide(silent, 0.1, would_fall_back=False).action == "none"
+
+
+def test_decide_checks_an_unclear_message_with_a_warning_sign_word(detector):
+    detection = detector.analyse("bladder weird??")
+    assert redflags.decide(detection, 0.0, would_fall_back=True).action == "check"
+    assert redflags.decide(detection, 0.0, would_fall_back=False).action == "none"

@@ -1,0 +1,68 @@
+"""ConText rules (knowledge/context_rules.yml) on their own: trigger direction, window, termination,
+pseudo-triggers and the list rule, on token lists with hand-placed targets."""
+
+from __future__ import annotations
+
+import pytest
+
+from backstop import context
+
+
+@pytest.fixture(scope="module")
+def ctx() -> context.ConText:
+    return context.default()
+
+
+def cats(ctx: context.ConText, sentence: str, target: str) -> set[str]:
+    """Categories of the first of the "|"-separated targets (the others are symptoms beside it)."""
+    tokens = sentence.split()
+    spans = []
+    for phrase in target.split("|"):
+        words = phrase.split()
+        start = next(i for i in range(len(tokens)) if tokens[i:i + len(words)] == words)
+        spans.append((start, start + len(words), "X"))
+    return ctx.analyse(tokens, spans)[0]
+
+
+@pytest.mark.parametrize("sentence,target,expected", [
+    ("no numbness in my legs", "numbness", {"negated"}),
+    ("no numbness or tingling", "tingling|numbness", {"negated"}),            # a list continues the negation
+    ("no fever and my groin is numb", "numb", set()),               # "and" after a non-symptom ends it
+    ("no fever , chills or sweats", "chills|fever", {"negated"}),
+    ("no numbness or tingling", "tingling", set()),                  # ... but only after a symptom
+    ("not doms - both legs are going weak", "weak", set()),         # a dash ends the scope
+    ("bladder is fine", "bladder", {"negated"}),                    # backward trigger
+    ("bladder was fine until today", "bladder", set()),             # pseudo-trigger "fine until"
+    ("my groin is almost completely numb", "numb", set()),          # "almost completely" is a pseudo-trigger
+    ("i nearly passed out", "passed out", {"negated"}),
+    ("i can not walk without my legs giving way", "giving way", set()),  # "can not * without"
+    ("i have no idea why but my bladder is leaking", "leaking", set()),
+    ("what if my groin went numb", "numb", {"hypothetical"}),
+    ("not sure if it is related but i can not feel my bum", "can not feel", set()),
+    ("what is saddle numbness", "numbness", {"hypothetical"}),     # a general question, no first person
+    ("my dad lost control of his bladder", "bladder", {"other"}),
+    ("my dad had a fall and i can not feel my groin", "groin", set()),  # first person ends "other"
+    ("someone 's plate smashed into my back", "plate", set()),      # a possessive is not the experiencer
+    ("i fell off a ladder five years ago", "fell off", {"historical"}),
+    ("i fell five years ago and now my legs are weak", "weak", set()),  # "now" ends the past
+    ("had sciatica in both legs , fully healed", "sciatica", {"resolved"}),
+])
+def test_categories(ctx, sentence, target, expected):
+    assert cats(ctx, sentence, target) == expected
+
+
+def test_window_limits_a_negation(ctx):
+    assert cats(ctx, "no one at the gym noticed that my groin went numb", "numb") == set()
+
+
+def test_rules_file_names_every_category():
+    rules = context.load_rules()
+    assert set(context.CATEGORIES) <= set(rules["categories"])
+
+
+def test_missing_category_is_refused(tmp_path):
+    bad = tmp_path / "rules.yml"
+    bad.write_text("categories: {negated: {window: 5}}\ntermination: []\nfirst_person: []\ncurrent: []\n"
+                   "general_question: {starts: [], not_starts: [], cues: []}\n")
+    with pytest.raises(Exception, match="missing category"):
+        context.load_rules(bad)
