@@ -12,14 +12,13 @@ from rasa_sdk.events import ActiveLoop, EventType, ReminderScheduled, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from backstop import assessment, audit, clinic, knowledge, replies, triage
+from backstop import answers, assessment, audit, clinic, knowledge, redflags, replies, triage
 
 logger = logging.getLogger(__name__)
 
 INVALID = "__invalid__"
 PUSH_CHANNELS = {"socketio", "telegram", "slack", "facebook", "twilio"}
 LEVEL_ORDER = triage.LEVEL_ORDER
-NOTED = "Thanks, I've noted that."
 
 
 def _send(dispatcher: CollectingDispatcher, messages: List[Dict[str, Any]]) -> None:
@@ -36,7 +35,8 @@ def _intent(tracker: Tracker) -> str:
 
 
 class ValidateAssessmentForm(FormValidationAction):
-    """Reads free-text answers for the question asked and checks every answer against the knowledge base."""
+    """Reads each reply as an answer to the question asked (backstop.answers), whatever the intent
+    classifier thought, asks a question at most twice, and combines red-flag evidence across turns."""
 
     def name(self) -> str:
         return "validate_assessment_form"
@@ -44,46 +44,115 @@ class ValidateAssessmentForm(FormValidationAction):
     async def required_slots(
         self, domain_slots: List[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[str]:
-        skip_numbness = tracker.get_slot("pain_radiates") == "none"
-        return [s for s in assessment.FORM_SLOTS if not (skip_numbness and s == "numbness")]
+        if tracker.get_slot("triage_level") in ("emergency", "urgent") and tracker.get_slot("red_flag"):
+            return []  # escalated during the form: no more questions
+        return assessment.required(tracker.slots)
 
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         requested = tracker.get_slot("requested_slot")
         intent = _intent(tracker)
-        if not requested or tracker.get_slot(requested) is not None or intent not in assessment.ANSWER_INTENTS:
-            return []  # a question, "stop" or a red flag: let the form reject so rules take over
-        value = assessment.read_answer(requested, tracker.latest_message.get("text") or "", intent)
-        if value is None and set(tracker.slots_to_validate()) & set(assessment.FORM_SLOTS):
-            # the reply answered other questions instead: say so, then the form asks this one again
-            dispatcher.utter_message(text=NOTED)
+        text = tracker.latest_message.get("text") or ""
+        entities = tracker.latest_message.get("entities") or []
+        if not requested or intent in assessment.NEVER_AN_ANSWER or (text.startswith("/") and intent != "inform"):
             return []
-        return [SlotSet(requested, INVALID if value is None else value)]
+        value = None
+        if tracker.get_slot(requested) is None and not text.startswith("/"):
+            value = answers.read(requested, text, intent, entities)
+        others = set(tracker.slots_to_validate()) & set(assessment.FORM_SLOTS)
+        if value is None and not others and intent not in assessment.ANSWER_INTENTS:
+            return []  # a question or small talk: let the form reject so the rules answer it
+        facts = answers.read_serious(text, intent, entities)
+        # a button payload carries its answers as entities
+        facts.update({e["entity"]: e["value"] for e in entities if text.startswith("/")
+                      and e.get("entity") in (*assessment.FORM_SLOTS, *assessment.FACTS)})
+        events: List[EventType] = [SlotSet(k, v) for k, v in facts.items()
+                                   if tracker.get_slot(k) is None and k != requested]
+        if requested in facts:
+            value = facts[requested]
+        events += self._evidence(dispatcher, tracker, entities)
+        if tracker.get_slot(requested) is None:
+            events.append(SlotSet(requested, INVALID if value is None else value))
+        return events
+
+    @staticmethod
+    def _evidence(dispatcher: CollectingDispatcher, tracker: Tracker,
+                  entities: List[Dict[str, Any]]) -> List[EventType]:
+        """Red-flag concepts of this session's messages, combined ("a pop" earlier + "can't get up" now)."""
+        new = [str(e.get("value")) for e in entities if e.get("entity") == "red_flag_concept"]
+        if not new:
+            return []
+        evidence = sorted(set(tracker.get_slot("red_flag_evidence") or []) | set(new))
+        events: List[EventType] = [SlotSet("red_flag_evidence", evidence)]
+        flag_id = redflags.across_turns(evidence)
+        if flag_id and not tracker.get_slot("red_flag"):
+            events += escalate(dispatcher, tracker, flag_id)
+        return events
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        wanted = await self.required_slots([], dispatcher, tracker, domain)
+        wanted = set(assessment.FORM_SLOTS)
         result: Dict[str, Any] = {}
-        for slot, value in tracker.slots_to_validate().items():
+        to_validate = tracker.slots_to_validate()
+        noted = any(s != tracker.get_slot("requested_slot") and v not in (None, INVALID)
+                    for s, v in to_validate.items() if s in wanted)
+        for slot, value in to_validate.items():
             if slot in wanted:
-                result.update(self.validate_answer(slot, value, dispatcher, tracker))
+                result.update(self.validate_answer(slot, value, dispatcher, tracker, noted))
+            else:  # facts, evidence and an escalation found while reading the reply
+                result.setdefault(slot, value)
         return [SlotSet(k, v) for k, v in result.items()]
 
     @staticmethod
-    def validate_answer(slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[str, Any]:
-        """{slot: canonical value}, or {slot: None} with a hint; a second miss counts as "not sure"."""
+    def validate_answer(slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                        noted: bool = False) -> Dict[str, Any]:
+        """{slot: canonical value}, or {slot: None} with a reworded question; after MAX_ASKS misses
+        the question is recorded as unknown (a safety screen as not ruled out) and the form moves on."""
         clean = assessment.validate(slot, value)
-        if clean is not None:
-            return {slot: clean, "reasked_slot": None}
         if tracker.get_slot("requested_slot") != slot:
-            return {slot: None}
-        if tracker.get_slot("reasked_slot") == slot:
-            dispatcher.utter_message(text="No problem, let's skip that one.")
-            return {slot: assessment.UNKNOWN, "reasked_slot": None}
-        dispatcher.utter_message(text="Sorry, I didn't catch that. " + assessment.HINTS[slot])
-        return {slot: None, "reasked_slot": slot}
+            return {slot: clean}
+        misses = dict(tracker.get_slot("missed_questions") or {})
+        named = slot == "screen_serious" and any(tracker.get_slot(f) == "yes" for f in assessment.FACTS)
+        if clean == "yes" and slot in assessment.SCREENS and not named:
+            clean = None  # "yes" without saying which: ask which one
+            if misses.get(slot, 0) + 1 >= assessment.MAX_ASKS:
+                if slot == "screen_serious":
+                    return {slot: assessment.NOT_RULED_OUT, "missed_questions": misses}
+                flag_id = "possible_cauda_equina" if slot == "screen_cauda" else "possible_red_flag"
+                escalated = {e["name"]: e["value"] for e in escalate(dispatcher, tracker, flag_id)}
+                return {slot: "yes", "missed_questions": misses, **escalated}
+            dispatcher.utter_message(text="Which one? Please tell me in a few words.")
+            misses[slot] = misses.get(slot, 0) + 1
+            return {slot: None, "missed_questions": misses}
+        if clean is not None:
+            return {slot: clean}
+        misses[slot] = misses.get(slot, 0) + 1
+        if misses[slot] >= assessment.MAX_ASKS:
+            give_up = assessment.give_up_value(slot)
+            dispatcher.utter_message(text=replies.MOVE_ON[give_up])
+            return {slot: give_up, "missed_questions": misses}
+        dispatcher.utter_message(text=("Thanks, noted. " if noted else "Sorry, I didn't catch that. ")
+                                 + assessment.HINTS[slot])
+        return {slot: None, "missed_questions": misses}
+
+
+def escalate(dispatcher: CollectingDispatcher, tracker: Tracker, flag_id: str) -> List[EventType]:
+    """The red-flag instruction, why, the clinic contact and the audit record (one place for both the
+    rule-driven escalation and one found by combining the session's messages)."""
+    kb = knowledge.default()
+    flag = kb.red_flags.get(flag_id) or kb.red_flags["possible_red_flag"]
+    level = flag["level"]
+    settings = clinic.load()
+    dispatcher.utter_message(text=replies.LEVEL_TEXT[level] + f" ({settings.emergency})"
+                             if level == "emergency" else replies.LEVEL_TEXT[level])
+    _send(dispatcher, replies.escalation(flag, settings.contact_lines()))
+    try:
+        audit.record(tracker.sender_id, flag["id"], level)
+    except Exception:  # the advice matters more than the log line
+        logger.exception("could not write the escalation audit record")
+    return [SlotSet("triage_level", level), SlotSet("red_flag", flag["id"])]
 
 
 class ActionTriageSummary(Action):
@@ -93,16 +162,17 @@ class ActionTriageSummary(Action):
         return "action_triage_summary"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        answers = {slot: tracker.get_slot(slot) for slot in (*assessment.FORM_SLOTS, "eases_with_movement")}
-        result = triage.assess(answers)
-        level = result.level
         earlier = tracker.get_slot("triage_level")
-        if tracker.get_slot("red_flag") and earlier in LEVEL_ORDER and LEVEL_ORDER[earlier] < LEVEL_ORDER[level]:
-            level = earlier  # a red flag raised in this session still stands
-            dispatcher.utter_message(text="Remember the warning sign you mentioned earlier: "
-                                          + replies.LEVEL_TEXT[level])
-        _send(dispatcher, replies.summary(result, answers))
-        return [SlotSet("triage_level", level), SlotSet("likely_causes", result.cause_ids)]
+        if tracker.get_slot("red_flag") and earlier in ("emergency", "urgent"):
+            # escalated during the questions: the advice stands, no summary that could dilute it
+            dispatcher.utter_message(text="I've stopped the questions because of the warning sign above. "
+                                          + replies.LEVEL_TEXT[earlier])
+            return []
+        given = {slot: tracker.get_slot(slot)
+                 for slot in (*assessment.FORM_SLOTS, *assessment.FACTS, "eases_with_movement")}
+        result = triage.assess(given)
+        _send(dispatcher, replies.summary(result, given))
+        return [SlotSet("triage_level", result.level), SlotSet("likely_causes", result.cause_ids)]
 
 
 class ActionAnswerQuestion(Action):

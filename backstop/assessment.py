@@ -1,84 +1,76 @@
-"""The assessment form's logic: which questions remain, and reading free-text answers.
+"""The assessment form's logic: which questions remain, the re-ask policy and what counts as known.
 
-Kept free of Rasa so it can be unit-tested directly; ``actions/`` wraps it.
+Kept free of Rasa so it can be unit-tested directly; ``actions/`` wraps it. Reading a reply is
+``backstop.answers``' job; this module decides what the form does with what was read.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any, Mapping
 
-from backstop import extract, knowledge
+from backstop import knowledge
 
-# Question order; eases_with_movement and others are picked up whenever mentioned.
+# Question order. The three safety screens group DESIGN.md's emergency, urgent and see-doctor
+# items; pain_trend is only asked once the pain has lasted two days or more.
 FORM_SLOTS = (
     "pain_location", "pain_onset", "pain_character", "pain_side", "pain_radiates", "numbness",
-    "leg_weakness", "red_flag_screen", "pain_duration", "pain_trend", "pain_severity", "exercise",
-    "age_band",
+    "leg_weakness", "screen_cauda", "screen_infection", "screen_serious", "pain_duration", "pain_trend",
+    "pain_severity", "exercise", "age_band",
 )
-YES_NO = {"numbness", "leg_weakness"}
+SCREENS = ("screen_cauda", "screen_infection", "screen_serious")
+# see-doctor facts that may be mentioned anywhere in the session (and set a floor on the level)
+FACTS = ("history_cancer", "weight_loss", "night_pain")
 UNKNOWN = "unknown"
+NOT_RULED_OUT = "not_ruled_out"  # a safety screen left unanswered: never read as "no"
 OTHER_EXERCISE = "other"
+MAX_ASKS = 2  # a question is asked at most twice, then recorded as unknown
+# intents that end or interrupt the form whatever the reply says
+NEVER_AN_ANSWER = {"stop", "goodbye", "report_red_flag", "check_red_flag", "request_human"}
+# intents whose reply is read as an answer even when no reader finds the asked question in it
 ANSWER_INTENTS = {"inform", "describe_symptoms", "affirm", "deny", "dont_know", "nlu_fallback"}
 
 HINTS = {
     "pain_location": "Is it your lower back, middle back or upper back? You can also say \"not sure\".",
-    "pain_onset": "For example \"during the lift\", \"a few hours later\" or \"the next morning\".",
+    "pain_onset": "For example \"during the lift\", \"a few hours later\", \"the next morning\" or \"gradually\".",
     "pain_character": "For example a dull ache, stiffness, sharp, burning or shooting pain.",
     "pain_side": "Is it on one side, on both sides, or in the middle of your back?",
-    "pain_radiates": "Does it stay in your back, go into your buttock, down to the knee, or below the knee?",
-    "numbness": "Please answer yes or no (or \"not sure\").",
-    "leg_weakness": "Please answer yes or no (or \"not sure\").",
-    "red_flag_screen": "Please tap the one that applies, say \"none of these\", or describe what happened.",
+    "pain_radiates": "Does it stay in your back, or go into your buttock, down to the knee, or below the knee?",
+    "numbness": "For example \"no\", or \"yes, tingling in my foot\".",
+    "leg_weakness": "For example \"no\", or \"yes, my foot catches when I walk\".",
+    "screen_cauda": "Please say \"none of these\", or tell me which one you've had.",
+    "screen_infection": "Please say \"none of these\", or tell me which one applies.",
+    "screen_serious": "Please say \"none of these\", or tell me which one applies.",
     "pain_duration": "Roughly how long: a day, a few days, a couple of weeks, or months?",
     "pain_trend": "Is it getting better, about the same, or getting worse?",
-    "pain_severity": "Please give a number from 0 (no pain) to 10 (worst imaginable).",
+    "pain_severity": "A number from 0 (no pain) to 10 (worst imaginable), for example 4.",
     "exercise": "Which exercise were you doing, for example deadlifts, squats or running?",
-    "age_band": "Please give your age as a number, for example 34.",
+    "age_band": "Your age as a number, for example 34.",
 }
 
-_NUMBER = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d)?)(?![\d.])")
 
-
-def remaining_slots(slots: Mapping[str, Any]) -> list[str]:
-    """Questions still to ask, in order. Numbness is only asked if the pain spreads."""
-    todo = []
+def required(slots: Mapping[str, Any]) -> list[str]:
+    """The form's questions for what is known so far (Rasa's required_slots)."""
+    out = []
     for slot in FORM_SLOTS:
         if slot == "numbness" and slots.get("pain_radiates") == "none":
             continue
-        if slots.get(slot) in (None, ""):
-            todo.append(slot)
-    return todo
+        if slot == "pain_trend" and slots.get("pain_duration") == "under_2_days":
+            continue
+        out.append(slot)
+    return out
+
+
+def remaining_slots(slots: Mapping[str, Any]) -> list[str]:
+    """Questions still to ask, in order."""
+    return [s for s in required(slots) if slots.get(s) in (None, "")]
 
 
 def allowed_values(slot: str, kb: knowledge.KnowledgeBase) -> set[str]:
     if slot == "exercise":
         return set(kb.exercises) | {OTHER_EXERCISE, UNKNOWN}
+    if slot in SCREENS:
+        return {"none", "yes", NOT_RULED_OUT}
     return set(kb.vocabulary.get(slot, {})) | {UNKNOWN}
-
-
-def read_answer(slot: str, text: str, intent: str, ex: extract.Extractor | None = None) -> Any:
-    """The value a free-text reply gives the question ``slot``; None when it gives none."""
-    if intent == "dont_know":
-        return UNKNOWN
-    if slot in YES_NO and intent in {"affirm", "deny"}:
-        return "yes" if intent == "affirm" else "no"
-    if slot == "pain_radiates" and intent == "deny":
-        return "none"
-    if slot == "red_flag_screen" and intent == "deny":
-        return "none"
-    ex = ex or extract.default()
-    for entity in ex.extract(text):
-        if entity.entity == slot:
-            return entity.value
-    number = _NUMBER.search(text or "")
-    if slot == "pain_severity" and number:
-        return float(number.group(1))
-    if slot == "age_band" and number:
-        return extract.age_band(int(float(number.group(1))))
-    if slot == "exercise" and intent in {"inform", "nlu_fallback"} and 0 < len(text.split()) <= 6:
-        return OTHER_EXERCISE
-    return None
 
 
 def validate(slot: str, value: Any, kb: knowledge.KnowledgeBase | None = None) -> Any:
@@ -94,3 +86,8 @@ def validate(slot: str, value: Any, kb: knowledge.KnowledgeBase | None = None) -
         return number if 0 <= number <= 10 else None
     value = str(value)
     return value if value in allowed_values(slot, kb) else None
+
+
+def give_up_value(slot: str) -> str:
+    """What an unanswered question is recorded as after MAX_ASKS: a screen is not ruled out."""
+    return NOT_RULED_OUT if slot in SCREENS else UNKNOWN

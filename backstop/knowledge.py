@@ -105,7 +105,12 @@ class KnowledgeBase:
     red_flags: dict[str, dict[str, Any]]
     triage_rules: list[dict[str, Any]]
     vocabulary: dict[str, dict[str, list[str]]]
+    sources: dict[str, dict[str, str]] = field(default_factory=dict)
     _alias_index: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
+
+    def source_title(self, source_id: str) -> str:
+        """The readable title of a cited source (sources.yml)."""
+        return self.sources[source_id]["title"]
 
     def collection(self, name: str) -> dict[str, dict[str, Any]]:
         return getattr(self, name)
@@ -234,13 +239,32 @@ def load(directory: Path | str = KNOWLEDGE_DIR) -> KnowledgeBase:
         slot: {str(value): [str(p) for p in phrases] for value, phrases in values.items()}
         for slot, values in vocab["vocabulary"].items()
     }
+    spath = directory / "sources.yml"
+    registry = _load_yaml(spath) if spath.exists() else None
+    if not isinstance(registry, dict) or not isinstance(registry.get("sources"), dict):
+        raise KnowledgeError(f"{spath.name}: must have a top-level mapping 'sources'")
+    for sid, src in registry["sources"].items():
+        if not isinstance(src, dict) or not str(src.get("title", "")).strip():
+            raise _fail(spath, str(sid), "title", "every source needs a readable title")
     kb = KnowledgeBase(
         vocabulary=vocabulary,
+        sources={str(k): {f: str(v) for f, v in src.items()} for k, src in registry["sources"].items()},
         triage_rules=list(data.pop("triage_rules").values()),
         **data,
     )
     _check_cross_refs(files, kb)
+    _check_sources(files, data, kb)
     return kb
+
+
+def _check_sources(files: dict[str, Path], data: dict[str, Any], kb: KnowledgeBase) -> None:
+    """Every cited source is in the registry, so a person is always shown a readable title."""
+    for coll in SCHEMA:
+        entries = kb.triage_rules if coll == "triage_rules" else kb.collection(coll).values()
+        for entry in entries:
+            for sid in entry["sources"]:
+                if sid not in kb.sources:
+                    raise _fail(files[coll], entry["id"], "sources", f"'{sid}' is not in sources.yml")
 
 
 @lru_cache(maxsize=1)

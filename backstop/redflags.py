@@ -21,6 +21,7 @@ from backstop import context, knowledge
 
 PATTERNS_FILE = knowledge.KNOWLEDGE_DIR / "red_flag_patterns.yml"
 POSSIBLE = "possible_red_flag"  # the conditional safety reply, not a red flag of its own
+NOT_DETECTED = {"possible_cauda_equina"}  # a "yes" to the bladder/bowel/saddle screen that names nothing
 LEVEL_RANK = {"emergency": 0, "urgent": 1}
 MAX_CHARS = 200_000  # read all of any message a channel accepts
 SHORT_MESSAGE_WORDS = 12
@@ -121,7 +122,7 @@ class RedFlagDetector:
             if fid not in self.levels:
                 raise knowledge.KnowledgeError(f"red_flag_patterns.yml: entry '{fid}': not in red_flags.yml")
             self.rules[fid] = spec["any_of"]
-        missing = set(self.levels) - set(self.rules) - {POSSIBLE}
+        missing = set(self.levels) - set(self.rules) - {POSSIBLE, *NOT_DETECTED}
         if missing:
             raise knowledge.KnowledgeError(f"red_flag_patterns.yml: no patterns for {sorted(missing)}")
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
@@ -276,6 +277,23 @@ def decide(detection: Detection, classifier_confidence: float, would_fall_back: 
     if classifier_confidence >= CLASSIFIER_CHECK_THRESHOLD or (would_fall_back and detection.candidates):
         return Decision("check", POSSIBLE, None, detection.candidates[:3])
     return Decision("none")
+
+
+@lru_cache(maxsize=1)
+def _across_turn_rules() -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
+    patterns = load_patterns()
+    allowed = patterns.get("across_turns") or []
+    return tuple((fid, tuple(tuple(c) for c in patterns["red_flags"][fid]["any_of"])) for fid in allowed)
+
+
+def across_turns(concepts: list[str] | set[str] | tuple[str, ...]) -> str | None:
+    """The red flag that this session's concepts complete together ("a pop" in one answer and "can't
+    get off the bench" in the next), for the red flags the pattern file allows across turns."""
+    found = set(concepts)
+    for fid, combos in _across_turn_rules():
+        if any(all(c in found for c in combo) for combo in combos):
+            return fid
+    return None
 
 
 def load_patterns(path: Path = PATTERNS_FILE) -> dict[str, Any]:

@@ -106,14 +106,28 @@ def answer(intent: str, topics: Sequence[str], exercise: str | None = None,
     if entry is None:
         return answer(intent, [], exercise, kb)
     if coll == "exercises" and intent == "ask_cause":
-        return exercise_causes(entry, kb)
-    return {
-        "causes": cause_info,
-        "remedies": remedy_info,
-        "exercises": exercise_info,
-        "prevention": prevention_info,
-        "guidance": guidance_info,
-    }[coll](entry, kb)
+        parts = exercise_causes(entry, kb)
+    else:
+        parts = {
+            "causes": cause_info,
+            "remedies": remedy_info,
+            "exercises": exercise_info,
+            "prevention": prevention_info,
+            "guidance": guidance_info,
+        }[coll](entry, kb)
+    return with_source(parts, entry, kb)
+
+
+def source_line(entry: Mapping[str, Any], kb: knowledge.KnowledgeBase) -> str:
+    """One short line naming the entry's first source by its readable title."""
+    return "Source: " + kb.source_title(entry["sources"][0])
+
+
+def with_source(parts: list[Reply], entry: Mapping[str, Any], kb: knowledge.KnowledgeBase) -> list[Reply]:
+    """Every knowledge answer ends with its source (on its last bubble, so buttons stay last)."""
+    if parts:
+        parts[-1] = {**parts[-1], "text": parts[-1]["text"] + "\n" + source_line(entry, kb)}
+    return parts
 
 
 def cause_info(cause: Mapping[str, Any], kb: knowledge.KnowledgeBase) -> list[Reply]:
@@ -139,11 +153,10 @@ def remedy_info(remedy: Mapping[str, Any], kb: knowledge.KnowledgeBase) -> list[
 
 def exercise_info(ex: Mapping[str, Any], kb: knowledge.KnowledgeBase) -> list[Reply]:
     return [
-        _msg(f"**{ex['name']} without hurting your back**\nCommon faults that load the back:\n"
-             + _bullets(ex["common_faults"])),
-        _msg("Form cues:\n" + _bullets(ex["form_cues"])),
-        _msg("Easier versions while your back settles:\n" + _bullets(ex["regressions"], 3)),
-        _msg(f"Getting back to it: {ex['return_to_training']}"),
+        _msg(f"**{ex['name']} without hurting your back**\nForm cues:\n" + _bullets(ex["form_cues"], 3)
+             + "\nAvoid: " + _join([f.lower() for f in ex["common_faults"][:2]]) + "."),
+        _msg("While your back settles: " + _join([r.lower() for r in ex["regressions"][:2]]) + ". "
+             + _first_sentence(ex["return_to_training"])),
     ]
 
 
@@ -169,50 +182,63 @@ def prevention_info(item: Mapping[str, Any], kb: knowledge.KnowledgeBase) -> lis
 def guidance_info(item: Mapping[str, Any], kb: knowledge.KnowledgeBase) -> list[Reply]:
     parts = [_msg(item["answer"])]
     if item["id"] == "when_to_see_doctor":
-        emergency = [f["name"] for f in kb.red_flags.values() if f["level"] == "emergency"]
-        urgent = [f["name"] for f in kb.red_flags.values()
-                  if f["level"] == "urgent" and f["id"] != "possible_red_flag"]
+        named = [f for f in kb.red_flags.values() if not f["id"].startswith("possible_")]
+        emergency = [f["name"] for f in named if f["level"] == "emergency"]
+        urgent = [f["name"] for f in named if f["level"] == "urgent"]
         parts.append(_msg("Call your local emergency number now for:\n" + _bullets(emergency, 9)))
         parts.append(_msg("Get seen the same day for:\n" + _bullets(urgent, 6)))
     return parts
 
 
+MAX_BUBBLE = 450  # characters: a summary bubble stays readable on a phone
+
+
 def summary(result: TriageResult, answers: Mapping[str, Any],
             kb: knowledge.KnowledgeBase | None = None) -> list[Reply]:
-    """The end of an assessment: level, possible causes with why, what to do now and next time."""
+    """The end of an assessment in at most four short bubbles: level and why, what may fit and why,
+    what to do now and next time, the safety net; details behind buttons."""
     kb = kb or knowledge.default()
-    parts = [_msg(LEVEL_TEXT[result.level]
-                  + ("" if not result.level_reasons else " This is because " + _join(result.level_reasons) + "."))]
+    level = LEVEL_TEXT[result.level]
+    if result.level_reasons:
+        level += " Why: " + _join(result.level_reasons[:3]) + "."
+    parts = [_msg(_fit(level))]
     if result.causes:
         lines = []
         for match in result.causes:
             cause = kb.causes[match.cause_id]
-            why = _join(match.reasons[:3])
-            lines.append(f"- **{cause['name']}**: it {why}. {_first_sentence(cause['explanation'])}")
-        parts.append(_msg("Possible explanations that match what you told me (" + NOT_A_DIAGNOSIS.rstrip(".").lower()
-                          + "; a professional can examine you):\n" + "\n".join(lines)))
-    parts.append(_msg("What you can do now:\n" + _bullets(_self_care(result, kb), 4)))
+            lines.append(f"- {cause['name']}: it {_join(match.reasons[:2])}")
+        parts.append(_msg(_fit("What may fit (" + NOT_A_DIAGNOSIS.rstrip(".").lower() + "):\n" + "\n".join(lines))))
+    now = _self_care(result, kb)[:2]
     exercise = kb.exercises.get(str(answers.get("exercise")))
-    if exercise:
-        parts.append(_msg(f"For your next {exercise['name'].lower()} session:\n"
-                          + _bullets(exercise["form_cues"], 3)))
-    else:
-        tips = _prevention(result, kb)
-        if tips:
-            parts.append(_msg("To help prevent it next time:\n" + _bullets(tips, 3)))
-    parts.append(_msg(SAFETY_NET))
+    later = exercise["form_cues"][:2] if exercise else _prevention(result, kb)[:2]
+    todo = "Now: " + _join([t[0].lower() + t[1:].rstrip(".") for t in now]) + "." if now else ""
+    if later:
+        todo += ("\nNext " + (exercise["name"].lower() + " session" if exercise else "time") + ": "
+                 + _join([t[0].lower() + t[1:].rstrip(".") for t in later]) + ".")
+    if todo:
+        parts.append(_msg(_fit(todo)))
     buttons = []
     if result.causes:
         top = kb.causes[result.causes[0].cause_id]
         buttons.append({"title": f"More about {_short(top['name'])}",
                         "payload": f'/ask_condition_info{{"topic":"causes:{top["id"]}"}}'})
     if exercise:
-        buttons.append({"title": f"{exercise['name']} form tips",
-                        "payload": f'/ask_exercise_safety{{"topic":"exercises:{exercise["id"]}"}}'})
+        buttons.append({"title": f"{exercise['name']} tips",
+                        "payload": f'/ask_prevention{{"topic":"exercises:{exercise["id"]}"}}'})
     buttons.append({"title": "Talk to the clinic", "payload": "/request_human"})
     buttons.append({"title": "Check in with me in 2 days", "payload": "/request_checkin"})
-    parts.append(_msg("What next?", buttons))
+    source = kb.causes[result.causes[0].cause_id] if result.causes else None
+    tail = SAFETY_NET + ("\n" + source_line(source, kb) if source else "")
+    parts.append(_msg(_fit(tail), buttons))
     return parts
+
+
+def _fit(text: str) -> str:
+    """Cut a bubble at a line or sentence end below MAX_BUBBLE characters."""
+    if len(text) <= MAX_BUBBLE:
+        return text
+    cut = max(text.rfind("\n", 0, MAX_BUBBLE), text.rfind(". ", 0, MAX_BUBBLE))
+    return text[: cut + 1].rstrip() if cut > 0 else text[: MAX_BUBBLE - 1].rstrip() + "…"
 
 
 def _self_care(result: TriageResult, kb: knowledge.KnowledgeBase) -> list[str]:
@@ -247,11 +273,18 @@ def _short(name: str) -> str:
 
 def escalation(flag: Mapping[str, Any], clinic_lines: Sequence[str]) -> list[Reply]:
     """After the immediate red-flag instruction: why it matters, and the clinic if configured."""
-    parts = [_msg(f"Why: {flag['message']}")]
+    kb = knowledge.default()
+    parts = [_msg(f"Why: {flag['message']}\n{source_line(flag, kb)}")]
     if clinic_lines:
         parts.append(_msg("Your clinic:\n" + "\n".join(clinic_lines)))
     return parts
 
+
+MOVE_ON = {
+    "unknown": "No problem, let's move on.",
+    "not_ruled_out": "OK, I'll note those as not ruled out. If any of them happens, get medical help straight away. "
+                     "Let's move on.",
+}
 
 GENERAL_WARNING_SIGNS = (
     "trouble peeing or controlling your bladder or bowels, numbness around your groin or bottom, "

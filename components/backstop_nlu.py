@@ -82,6 +82,8 @@ class BackstopNLU(GraphComponent):
         # for the evaluations and for combining evidence across turns (never logged)
         message.set("red_flag_signal", {"classifier": learned, "concepts": list(detection.concepts)},
                     add_to_output=True)
+        # concepts about the user now, for combining evidence across the session's turns
+        entities += [self._entity("red_flag_concept", c) for c in detection.concepts]
         if decision.action == "escalate":
             self._force(message, RED_FLAG_INTENT)
             entities += self._flag_entities(decision.flag_id, decision.level)

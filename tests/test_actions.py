@@ -58,7 +58,8 @@ def audit_db(tmp_path, monkeypatch):
 def test_summary_sets_contract_slots_and_explains_why():
     slots = {"pain_location": "lower_back", "pain_onset": "next_day", "pain_side": "both_sides",
              "pain_character": "dull_ache", "pain_radiates": "none", "leg_weakness": "no",
-             "red_flag_screen": "none", "pain_duration": "under_2_days", "pain_trend": "same",
+             "screen_cauda": "none", "screen_infection": "none", "screen_serious": "none",
+             "pain_duration": "under_2_days", "pain_trend": "same",
              "pain_severity": 3.0, "exercise": "deadlift", "age_band": "18_to_49"}
     dispatcher, events = run(actions.ActionTriageSummary(), tracker(slots))
     got = slot_events(events)
@@ -66,15 +67,26 @@ def test_summary_sets_contract_slots_and_explains_why():
     assert got["likely_causes"][0] == "doms"
     out = texts(dispatcher)
     assert "started hours after training or the next day" in out
-    assert "For your next deadlift session" in out
-    assert "emergency number" in out  # safety net
+    assert "Next deadlift session" in out
+    assert "spreads below your knee" in out  # the safety net
+    assert "Source: " in out and ".txt" not in out
+    assert len(dispatcher.messages) <= 4 and all(len(m["text"]) <= 450 for m in dispatcher.messages)
     assert "sounds like" not in out.lower()
+
+
+def test_summary_raises_the_level_for_an_unanswered_screen():
+    slots = {"pain_location": "lower_back", "pain_onset": "next_day", "pain_character": "dull_ache",
+             "screen_cauda": "not_ruled_out", "pain_duration": "under_2_days", "age_band": "18_to_49"}
+    dispatcher, events = run(actions.ActionTriageSummary(), tracker(slots))
+    assert slot_events(events)["triage_level"] == "see_doctor"
+    assert "not ruled out" in texts(dispatcher)
 
 
 def test_summary_keeps_an_earlier_red_flag_level():
     slots = {"red_flag": "fever_unwell", "triage_level": "urgent", "pain_onset": "next_day"}
-    _, events = run(actions.ActionTriageSummary(), tracker(slots))
-    assert slot_events(events)["triage_level"] == "urgent"
+    dispatcher, events = run(actions.ActionTriageSummary(), tracker(slots))
+    assert "triage_level" not in slot_events(events)  # the urgent level stands
+    assert "same-day medical assessment" in texts(dispatcher)
 
 
 def test_escalation_sets_slots_ends_the_form_and_audits(audit_db):
@@ -143,20 +155,52 @@ def test_form_reads_a_free_text_answer():
 
 def test_form_reasks_once_with_a_hint_then_moves_on():
     events, dispatcher = validate({}, "pain_side", "banana")
-    assert slot_events(events) == {"pain_side": None, "reasked_slot": "pain_side"}
+    assert slot_events(events) == {"pain_side": None, "missed_questions": {"pain_side": 1}}
     assert "one side" in texts(dispatcher)
-    events, dispatcher = validate({"reasked_slot": "pain_side"}, "pain_side", "banana again")
+    events, dispatcher = validate({"missed_questions": {"pain_side": 1}}, "pain_side", "banana again")
     assert slot_events(events)["pain_side"] == "unknown"
 
 
-def test_form_acknowledges_an_answer_to_another_question_before_asking_again():
+def test_an_unanswered_safety_screen_is_not_ruled_out():
+    events, _ = validate({"missed_questions": {"screen_cauda": 1}}, "screen_cauda", "hmm")
+    assert slot_events(events)["screen_cauda"] == "not_ruled_out"
+
+
+def test_a_bare_yes_to_the_emergency_screen_is_asked_once_then_escalated(audit_db):
+    events, dispatcher = validate({}, "screen_cauda", "yes")
+    assert slot_events(events)["screen_cauda"] is None and "Which one" in texts(dispatcher)
+    events, dispatcher = validate({"missed_questions": {"screen_cauda": 1}}, "screen_cauda", "yeah")
+    got = slot_events(events)
+    assert got["triage_level"] == "emergency" and got["red_flag"] == "possible_cauda_equina"
+    assert "emergency care now" in texts(dispatcher)
+
+
+def test_form_reads_an_answer_the_classifier_took_for_a_question():
+    events, _ = validate({}, "leg_weakness", "strength fine", intent="ask_prevention")
+    assert slot_events(events)["leg_weakness"] == "no"
+
+
+def test_form_counts_an_answer_to_another_question_as_a_miss():
     t = tracker({"requested_slot": "pain_onset"}, text="it's been going on for 2 days", active_loop="assessment_form")
-    t.events.append({"event": "slot", "name": "pain_duration", "value": "under_2_days"})  # filled by the NLU
+    t.events.append({"event": "slot", "name": "pain_duration", "value": "2_to_7_days"})  # filled by the NLU
     dispatcher = CollectingDispatcher()
     events = asyncio.run(actions.ValidateAssessmentForm().run(dispatcher, t, DOMAIN))
-    assert slot_events(events).get("pain_duration") == "under_2_days"
-    assert "pain_onset" not in slot_events(events) or slot_events(events)["pain_onset"] is None
-    assert texts(dispatcher) == actions.NOTED
+    assert slot_events(events).get("pain_duration") == "2_to_7_days"
+    assert slot_events(events)["missed_questions"] == {"pain_onset": 1}
+    assert texts(dispatcher).startswith("Thanks, noted.")
+
+
+def test_see_doctor_facts_are_kept_from_any_answer():
+    events, _ = validate({}, "pain_severity", "about a 5, it wakes me every night too")
+    got = slot_events(events)
+    assert got["pain_severity"] == 5.0 and got["night_pain"] == "yes"
+
+
+def test_a_pop_and_then_immobility_are_escalated_together(audit_db):
+    events, dispatcher = validate({"red_flag_evidence": ["POP"]}, "pain_severity", "9, I can't get up off the bench",
+                                  entities=[{"entity": "red_flag_concept", "value": "IMMOBILE"}])
+    got = slot_events(events)
+    assert got["red_flag"] == "pop_cannot_move" and got["triage_level"] == "urgent"
 
 
 def test_form_accepts_dont_know():

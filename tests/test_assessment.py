@@ -1,4 +1,4 @@
-"""The form's logic: which questions remain, and reading free-text answers."""
+"""The form's logic: which questions remain, and the re-ask policy's values."""
 
 from __future__ import annotations
 
@@ -16,23 +16,19 @@ def test_numbness_is_not_asked_when_pain_stays_in_the_back():
     assert "numbness" in assessment.remaining_slots({"pain_radiates": "below_knee"})
 
 
-def test_dont_know_is_an_answer():
-    assert assessment.read_answer("pain_onset", "no idea", "dont_know") == "unknown"
+def test_trend_is_not_asked_for_pain_under_two_days():
+    assert "pain_trend" not in assessment.remaining_slots({"pain_duration": "under_2_days"})
+    assert "pain_trend" in assessment.remaining_slots({"pain_duration": "2_to_7_days"})
 
 
-def test_yes_no_questions():
-    assert assessment.read_answer("numbness", "yep", "affirm") == "yes"
-    assert assessment.read_answer("leg_weakness", "nope", "deny") == "no"
-    assert assessment.read_answer("pain_radiates", "no", "deny") == "none"
-    assert assessment.read_answer("red_flag_screen", "no", "deny") == "none"
+def test_every_item_of_the_triage_table_is_screened():
+    assert set(assessment.SCREENS) <= set(assessment.FORM_SLOTS)
+    assert {"leg_weakness", "numbness", "pain_duration", "pain_trend", "age_band"} <= set(assessment.FORM_SLOTS)
 
 
-def test_free_text_answers():
-    assert assessment.read_answer("pain_onset", "the next morning", "inform") == "next_day"
-    assert assessment.read_answer("pain_severity", "6", "inform") == 6.0
-    assert assessment.read_answer("age_band", "34", "inform") == "18_to_49"
-    assert assessment.read_answer("exercise", "pull ups", "inform") == "other"
-    assert assessment.read_answer("pain_side", "banana", "inform") is None
+def test_an_unanswered_screen_is_not_ruled_out():
+    assert assessment.give_up_value("screen_cauda") == "not_ruled_out"
+    assert assessment.give_up_value("pain_side") == "unknown"
 
 
 def test_validate_rejects_values_outside_the_knowledge_base():
@@ -42,3 +38,4 @@ def test_validate_rejects_values_outside_the_knowledge_base():
     assert assessment.validate("pain_severity", "7") == 7.0
     assert assessment.validate("exercise", "deadlift") == "deadlift"
     assert assessment.validate("exercise", "unknown") == "unknown"
+    assert assessment.validate("screen_cauda", "none") == "none"

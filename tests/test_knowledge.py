@@ -50,7 +50,8 @@ def test_design_red_flags_present_at_their_levels(kb):
                  "dark_urine_after_exercise"}
     urgent = {"leg_weakness", "foot_drop", "fever_unwell", "immunosuppression_ivdu", "uncontrolled_pain",
               "pop_cannot_move"}
-    assert {f for f, e in kb.red_flags.items() if e["level"] == "emergency"} == emergency
+    # possible_cauda_equina: a "yes" to the bladder/bowel/saddle screen that names no sign
+    assert {f for f, e in kb.red_flags.items() if e["level"] == "emergency"} == emergency | {"possible_cauda_equina"}
     assert urgent <= {f for f, e in kb.red_flags.items() if e["level"] == "urgent"}
 
 
@@ -116,3 +117,19 @@ def test_aliases_resolve_common_user_words(kb):
     assert index["slipped disc"] == ("causes", "herniated_disc")
     assert index["rdls"] == ("exercises", "deadlift")
     assert index["pulled muscle"] == ("causes", "muscle_strain")
+
+
+def test_every_cited_source_has_a_readable_title(kb):
+    cited = {s for _, e in kb.topics() for s in e["sources"]} | {s for f in kb.red_flags.values() for s in f["sources"]}
+    assert cited <= set(kb.sources)
+    assert all(not kb.source_title(s).endswith(".txt") for s in cited)
+
+
+def test_a_source_missing_from_the_registry_is_refused(tmp_path):
+    import shutil
+
+    for f in knowledge.KNOWLEDGE_DIR.glob("*.yml"):
+        shutil.copy(f, tmp_path / f.name)
+    (tmp_path / "sources.yml").write_text("sources:\n  NICE NG59: {title: NICE NG59}\n")
+    with pytest.raises(knowledge.KnowledgeError, match="not in sources.yml"):
+        knowledge.load(tmp_path)

@@ -74,7 +74,7 @@ def test_red_flag_at_the_end_of_a_huge_message(detector):
 
 def test_every_red_flag_has_patterns(kb):
     patterns = redflags.load_patterns()
-    assert set(patterns["red_flags"]) == set(kb.red_flags) - {"possible_red_flag"}
+    assert set(patterns["red_flags"]) == set(kb.red_flags) - {"possible_red_flag", *redflags.NOT_DETECTED}
 
 
 def test_pattern_file_with_unknown_flag_is_refused(kb):
@@ -128,3 +128,15 @@ def test_decide_checks_an_unclear_message_with_a_warning_sign_word(detector):
     detection = detector.analyse("bladder weird??")
     assert redflags.decide(detection, 0.0, would_fall_back=True).action == "check"
     assert redflags.decide(detection, 0.0, would_fall_back=False).action == "none"
+
+
+def test_evidence_across_turns_completes_a_pop_and_immobility(detector):
+    concepts = set(detector.analyse("I felt a pop in my lower back").concepts)
+    concepts |= set(detector.analyse("I can't get up off the bench").concepts)
+    assert redflags.across_turns(concepts) == "pop_cannot_move"
+
+
+def test_evidence_across_turns_never_joins_nerve_words_and_sides(detector):
+    concepts = set(detector.analyse("a bit of tingling in my left foot").concepts)
+    concepts |= set(detector.analyse("both sides").concepts)
+    assert redflags.across_turns(concepts) is None

@@ -1,0 +1,402 @@
+"""Answer readers: what a free-text reply says about the question that was asked.
+
+One reader per question. Each takes the reply's text, its intent and the entities the NLU
+component already found (``backstop.extract``: extraction runs once, in the NLU), and returns
+the canonical value or None when the reply does not answer that question. They accept the ways
+people answer: yes/no with words ("nah they're ok", "not weak at all, just stiff"), relative
+times ("the morning after", "halfway through my second set"), numbers and ranges ("3 or 4",
+"7ish"), "not sure", and a reply that also says other things (those are read by the NLU).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Iterable, Mapping
+
+UNKNOWN = "unknown"
+NOT_SURE = re.compile(
+    r"\b(not sure|unsure|no idea|dunno|don'?t know|do not know|can'?t (?:tell|say|remember)|couldn'?t (?:tell|say)|"
+    r"not certain|no clue|hard to (?:say|tell)|idk|no sé|haven'?t (?:really )?noticed|not really sure|"
+    r"can'?t really (?:tell|say))\b"
+)
+_NEG = re.compile(
+    r"\b(no|nope|nah|naw|not|none|never|nothing|neither|nor|without|fine|normal|ok|okay|alright|all good|"
+    r"all normal|strong|unaffected|no problems?|no issues?|all clear|clear)\b"
+)
+_POS = re.compile(r"\b(yes|yeah|yep|yup|yh|ya|aye|sure|definitely|a bit|a little|slightly|some|sometimes|kind of|"
+                  r"kinda|sort of|i think so|probably|on and off)\b")
+_CONTRAST = re.compile(r"\b(but|though|although|except|apart from|however)\b")
+
+Entities = Iterable[Mapping[str, Any]]
+
+
+def _lower(text: str) -> str:
+    return (text or "").lower().replace("\u2019", "'")
+
+
+def _entity(entities: Entities, name: str) -> Any:
+    for e in entities:
+        if e.get("entity") == name and e.get("value") not in (None, "", UNKNOWN):
+            return e.get("value")
+    return None
+
+
+def not_sure(text: str, intent: str) -> bool:
+    return intent == "dont_know" or bool(NOT_SURE.search(_lower(text)))
+
+
+def yes_no(text: str, intent: str, symptom: re.Pattern[str]) -> str | None:
+    """"yes" / "no" for a yes/no question about ``symptom``, or None.
+
+    The last clause after "but" decides ("no, but a little tingling" is yes); a symptom word that
+    is not negated is a yes ("a bit numb"); a negated one or an all-clear word is a no."""
+    t = _lower(text)
+    clauses = _CONTRAST.split(t)
+    for clause in reversed(clauses[::2] if len(clauses) > 1 else clauses):
+        for m in symptom.finditer(clause):
+            before = clause[max(0, m.start() - 25):m.start()]
+            after = clause[m.end():m.end() + 20]
+            if re.search(r"\b(no|not|nothing|none|never|without|nor|zero|any)\b[^,.]*$|"
+                         r"n't\b[^,.]*$", before) or re.match(
+                    r"\s*(?:is|are|feels?|seems?)?\s*(?:fine|normal|ok|okay|good|strong|alright)\b", after):
+                return "no"
+            return "yes"
+        if _NEG.search(clause) and not _POS.search(clause):
+            return "no"
+        if _POS.search(clause):
+            return "yes"
+    if intent == "affirm":
+        return "yes"
+    if intent == "deny":
+        return "no"
+    return None
+
+
+NUMB = re.compile(r"numb\w*|tingl\w*|pins (?:and|n|&) needles|needles|dead feeling|can'?t feel|fuzzy|buzzing|prickl\w*")
+WEAK = re.compile(r"weak\w*|giv(?:es|ing|e) (?:way|out)|gave (?:way|out)|buckl\w*|trip\w*|drag\w*|foot drop|slap\w*|"
+                  r"can'?t lift (?:my (?:foot|toes|leg)|it)|no strength|lost strength|floppy|flops?")
+SPREAD_NONE = re.compile(r"\b(stays?|just (?:in )?(?:my|the) back|only (?:in )?(?:my|the) back|only the back|"
+                         r"doesn'?t (?:spread|go)|does not (?:spread|go)|not down|nowhere|no spread)\b")
+
+ONSET_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("next_day", re.compile(r"\b(morning after|day after|next (?:day|morning)|following (?:day|morning)|woke up|"
+                            r"when i (?:got up|woke)|overnight|two days (?:later|after)|2 days (?:later|after)|"
+                            r"day later|in bed the next)\b")),
+    ("hours_later", re.compile(r"\b(hours? (?:later|after)|later (?:that|in the) (?:same )?(?:day|evening|"
+                               r"night)|that (?:evening|"
+                               r"night|afternoon)|after i got home|on the (?:way|drive) home|once i cooled down|"
+                               r"after (?:the )?(?:session|workout|class|run|training)|afterwards|later on|"
+                               r"when i sat down after)\b")),
+    ("gradual", re.compile(r"\b(gradual\w*|slowly|crept|creeping|built up|building up|over (?:time|weeks|months|a few "
+                           r"weeks)|weeks? into|into the (?:new )?(?:plan|programme|program|block)|bit by bit|"
+                           r"over the last few weeks|for a while now|came on over)\b")),
+    ("during_exercise", re.compile(r"\b(during|halfway|half way|mid[- ]?(?:set|rep|lift|run|workout|session|class)|"
+                                   r"in the middle of|on (?:the|my) (?:\w+ )?(?:rep|set|lift|attempt)|straight away|"
+                                   r"straightaway|right away|immediately|instantly|at once|as i (?:lifted|picked|"
+                                   r"stood|pulled|bent|went|came|was)|while (?:i was )?\w+ing|when i (?:racked|lifted|"
+                                   r"picked|pulled|stood|landed|twisted|bent|went|caught|dropped|was)|(?:first|second|"
+                                   r"third|fourth|last|final|top|heavy|working) (?:set|rep|single|double|triple)|"
+                                   r"on the way (?:up|down)|at the bottom|at the top|then and there|right then|"
+                                   r"in the (?:gym|session|class|workout)|felt (?:it|a) (?:go|pop|tweak|twinge)|"
+                                   r"\d+ ?(?:mins?|minutes?|km|k|miles?|reps?|sets?) into|into (?:my|the) (?:run|set|"
+                                   r"session|workout|class|lift|ride|swim))\b")),
+]
+# most specific first: "bottom of my ribs" is the middle, "base of my neck" the top
+LOCATION_PATTERNS = [
+    ("mid_back", re.compile(r"\b(mid[- ]?back|mid(?:dle)? of (?:my|the) back|thoracic|between (?:my|the) shoulder|"
+                            r"under (?:my|the) shoulder|below (?:my|the) shoulder|ribs?|bra(?: strap)?|halfway up|"
+                            r"middle)\b")),
+    ("upper_back", re.compile(r"\b(upper|top of (?:my|the) back|shoulder ?blades?|traps|neck|high up|"
+                              r"tops? of my shoulders)\b")),
+    ("lower_back", re.compile(r"\b(low(?:er|r)?|bottom|base of (?:my|the) spine|lumbar|belt ?line|"
+                              r"above my (?:bum|butt)|"
+                              r"tailbone|sacrum|si joint|small of)\b")),
+]
+SIDE_PATTERNS = [
+    ("both_sides", re.compile(r"\b(both|either side|all across|across|whole|each side|left and right|right and left|"
+                              r"evenly|everywhere)\b")),
+    # "right on the spine": "right" as an intensifier is not a side
+    ("one_side", re.compile(r"\b(left|rite|right(?! (?:on|in|along|at|there|away|now|down|up|across|by|next|smack|"
+                            r"over|through|between|around))|one side|one-sided|just one|only one)\b")),
+    ("centre", re.compile(r"\b(middle|centre|center|central|spine|midline|down the middle|bony bit)\b")),
+]
+RADIATES_PATTERNS = [
+    ("below_knee", re.compile(r"\b(below (?:the|my) knee|calf|calves|shin|ankle|foot|feet|toes?|all the way down|"
+                              r"whole leg|lower leg)\b")),
+    ("above_knee", re.compile(r"\b(thigh|hamstring|above (?:the|my) knee|to (?:the|my) knee|knee|upper leg|"
+                              r"down (?:my|the) "
+                              r"leg|groin)\b")),
+    ("buttock", re.compile(r"\b(butt\w*|bum|glutes?|hips?|backside|bottom|cheek|booty|arse|ass)\b")),
+]
+CHARACTER_PATTERNS = [
+    ("shooting", re.compile(r"\b(shoot\w*|electric|zap\w*|lightning|radiat\w*)\b")),
+    ("burning", re.compile(r"\b(burn\w*|hot|searing|fire)\b")),
+    ("stabbing", re.compile(r"\b(stab\w*|knife|piercing)\b")),
+    ("sharp", re.compile(r"\b(sharp|pinch\w*|twinge|catch\w*|jolt|acute|twang)\b")),
+    ("spasm", re.compile(r"\b(spasm\w*|cramp\w*|knot\w*|clench\w*|seiz\w*)\b")),
+    ("stiffness", re.compile(r"\b(stiff\w*|tight\w*|locked|rigid)\b")),
+    ("dull_ache", re.compile(r"\b(dull|ach\w*|sore\w*|tender|throb\w*|nagging|bruise\w*|heavy|deep)\b")),
+]
+TREND_PATTERNS = [
+    ("worsening", re.compile(r"\b(downhill|worse|worsening|increasing|deteriorat\w*|spreading|more painful|"
+                             r"escalat\w*)\b")),
+    ("improving", re.compile(r"\b(better|improv\w*|easing|eased|settling|less|fading|going away|calming)\b")),
+    ("same", re.compile(r"\b(hasn'?t budged|not budged|has not budged|not moved|same|no change|unchanged|steady|"
+                        r"constant|no better|not changing|neither|similar|"
+                        r"about the same|flat)\b")),
+]
+_NUM_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+              "eight": 8, "nine": 9, "ten": 10}
+_RANGE = re.compile(r"\b(\d{1,2}(?:\.\d)?|" + "|".join(_NUM_WORDS) + r")\s*(?:or|-|to|/|–)\s*(\d{1,2}(?:\.\d)?|"
+                    + "|".join(_NUM_WORDS) + r")\b(?!\s*(?:days?|weeks?|months?|years?|hours?))")
+_ONE = re.compile(r"(?<![\d.])(\d{1,2}(?:\.\d)?)(?:ish)?(?![\d.])|\b(" + "|".join(_NUM_WORDS) + r")\b")
+SEVERITY_WORDS = [(9.0, re.compile(r"\b(worst|unbearable|excruciating|agony|agonising|agonizing|screaming)\b")),
+                  (7.0, re.compile(r"\b(severe|really bad|very bad|awful|terrible|horrible|intense)\b")),
+                  (5.0, re.compile(r"\b(moderate|bad|quite sore|pretty sore|medium|middling)\b")),
+                  (2.0, re.compile(r"\b(mild|slight|a bit|not bad|not too bad|niggle|minor|little)\b"))]
+AGE_DECADES = re.compile(r"\b(?:early|mid|late)?[- ]?(twenties|thirties|forties|fifties|sixties|seventies|eighties|"
+                         r"teens|20s|30s|40s|50s|60s|70s|80s)\b")
+_DECADE = {"teens": 16, "twenties": 25, "thirties": 35, "forties": 45, "fifties": 55, "sixties": 65,
+           "seventies": 75, "eighties": 85}
+DURATION = re.compile(
+    r"\b(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|couple(?: of)?|few|several)\s*(?:more\s+)?"
+    r"(hours?|hrs?|days?|nights?|weeks?|wks?|months?|years?)\b")
+DURATION_WORDS = [
+    ("under_2_days", re.compile(r"\b(today|yesterday|last night|this morning|since this morning|just now|a day|"
+                                r"since last night|since yesterday|overnight)\b")),
+    ("2_to_7_days", re.compile(r"\b(since (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|the weekend)|"
+                               r"this week|a week|the weekend|last weekend)\b")),
+    ("1_to_6_weeks", re.compile(r"\b(fortnight|a month|over a week|more than a week|last week)\b")),
+    ("over_6_weeks", re.compile(r"\b(months|years|ages|forever|since last year|chronic|on and off for)\b")),
+]
+_AMOUNT = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+           "nine": 9, "ten": 10, "couple": 2, "couple of": 2, "few": 3, "several": 4}
+
+
+def _first(patterns: list[tuple[str, re.Pattern[str]]], text: str) -> str | None:
+    for value, pattern in patterns:
+        if pattern.search(text):
+            return value
+    return None
+
+
+def _number(token: str) -> float:
+    return float(_NUM_WORDS[token]) if token in _NUM_WORDS else float(token)
+
+
+def read_location(text: str, intent: str, entities: Entities) -> str | None:
+    return _entity(entities, "pain_location") or _first(LOCATION_PATTERNS, _lower(text))
+
+
+def read_onset(text: str, intent: str, entities: Entities) -> str | None:
+    t = _lower(text)
+    return _first(ONSET_PATTERNS, t) or _entity(entities, "pain_onset")
+
+
+def read_character(text: str, intent: str, entities: Entities) -> str | None:
+    return _entity(entities, "pain_character") or _first(CHARACTER_PATTERNS, _lower(text))
+
+
+def read_side(text: str, intent: str, entities: Entities) -> str | None:
+    return _entity(entities, "pain_side") or _first(SIDE_PATTERNS, _lower(text))
+
+
+def read_radiates(text: str, intent: str, entities: Entities) -> str | None:
+    t = _lower(text)
+    for clause in reversed(_CONTRAST.split(t)):
+        found = _first(RADIATES_PATTERNS, clause)
+        if found and not re.search(r"\b(no|not|nothing|never|doesn'?t|does not)\b", clause):
+            return found
+    if SPREAD_NONE.search(t) or intent == "deny" or re.match(r"\s*(no|nope|nah|not really|none)\b", t):
+        return "none"
+    return _entity(entities, "pain_radiates")
+
+
+def read_numbness(text: str, intent: str, entities: Entities) -> str | None:
+    return yes_no(text, intent, NUMB)
+
+
+def read_weakness(text: str, intent: str, entities: Entities) -> str | None:
+    return yes_no(text, intent, WEAK)
+
+
+def read_duration(text: str, intent: str, entities: Entities) -> str | None:
+    t = _lower(text)
+    m = DURATION.search(t)
+    if m:
+        amount = _AMOUNT.get(m.group(1)) or float(m.group(1))
+        amount += 0.5 if re.match(r"\s+and a half", t[m.end():]) else 0
+        unit = m.group(2)[0]
+        days = amount * {"h": 1 / 24, "d": 1, "n": 1, "w": 7, "m": 30, "y": 365}[unit]
+        if days < 2:
+            return "under_2_days"
+        return "2_to_7_days" if days <= 7 else "1_to_6_weeks" if days <= 42 else "over_6_weeks"
+    return _first(DURATION_WORDS, t) or _entity(entities, "pain_duration")
+
+
+def read_trend(text: str, intent: str, entities: Entities) -> str | None:
+    t = _lower(text)
+    last = _CONTRAST.split(t)[-1]
+    return _first(TREND_PATTERNS, last) or _first(TREND_PATTERNS, t) or _entity(entities, "pain_trend")
+
+
+_OUT_OF_TEN = re.compile(r"(?<![\d.])(\d{1,2}(?:\.\d)?)\s*(?:/|out of|outta)\s*10\b")
+_BETWEEN = re.compile(r"\bbetween\s+(\d{1,2}|" + "|".join(_NUM_WORDS) + r")\s+and\s+(\d{1,2}|" + "|"
+                                                                        r"".join(_NUM_WORDS) + r")\b")
+
+
+def read_severity(text: str, intent: str, entities: Entities) -> float | None:
+    t = _lower(text)
+    m = _OUT_OF_TEN.search(t)
+    if m and 0 <= float(m.group(1)) <= 10:
+        return float(m.group(1))
+    m = _RANGE.search(t) or _BETWEEN.search(t)
+    if m:
+        low, high = _number(m.group(1)), _number(m.group(2))
+        if 0 <= low <= 10 and 0 <= high <= 10:
+            return max(low, high)  # "3 or 4": the higher, so a range never under-triages
+    value = _entity(entities, "pain_severity")
+    if value is not None:
+        return float(value)
+    for m in _ONE.finditer(t):
+        number = _number(m.group(1) or m.group(2))
+        after = t[m.end():m.end() + 12]
+        if 0 <= number <= 10 and not re.match(r"\s*(?:days?|weeks?|months?|years?|hours?|kg|lbs?|reps?|sets?|km|k\b|"
+                                              r"miles?|x\b|%)", after):
+            return number
+    return next((score for score, pattern in SEVERITY_WORDS if pattern.search(t)), None)
+
+
+def read_exercise(text: str, intent: str, entities: Entities) -> str | None:
+    value = _entity(entities, "exercise")
+    if value:
+        return str(value)
+    words = re.findall(r"[a-z']+", _lower(text))
+    return "other" if 0 < len(words) <= 8 else None
+
+
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}
+_TEENS = {"eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+          "seventeen": 17, "eighteen": 18, "nineteen": 19}
+_AGE_WORDS = re.compile(r"\b(" + "|".join(_TENS) + r")(?:[- ]?(one|two|three|four|five|six|seven|eight|nine))?\b|\b("
+                        + "|".join(_TEENS) + r")\b")
+
+
+def read_age(text: str, intent: str, entities: Entities) -> str | None:
+    t = _lower(text)
+    m = _AGE_WORDS.search(t)
+    if m:
+        age = _TEENS[m.group(3)] if m.group(3) else _TENS[m.group(1)] + (_NUM_WORDS.get(m.group(2) or "", 0))
+        return age_band(age)
+    m = re.search(r"(?<![\d.])(\d{1,2})(?![\d.])", t)
+    if m and 10 <= int(m.group(1)) <= 99:
+        return age_band(int(m.group(1)))
+    m = AGE_DECADES.search(t)
+    if m:
+        word = m.group(1)
+        return age_band(_DECADE.get(word) or int(word[:2]) + 5)
+    return _entity(entities, "age_band")
+
+
+def age_band(age: int) -> str:
+    if age < 18:
+        return "under_18"
+    return "18_to_49" if age < 50 else "50_plus"
+
+
+# The grouped safety screens. A warning sign named in the answer is escalated by the red-flag
+# detector in the NLU before the form reads it; here only "none", a bare "yes" and the
+# see-doctor facts of the third screen are read.
+CANCER = re.compile(r"\b(cancer|tumou?r|chemo\w*|radiotherapy|lymphoma|leuka?emia|melanoma|in remission|oncolog\w*)\b")
+WEIGHT_LOSS = re.compile(r"\b(lost (?:a lot of |some |loads of )?weight|losing weight|weight loss|"
+                         r"weight'?s? (?:dropped|"
+                         r"dropping|falling)|(?:lost|dropped|down) (?:like |about |around |nearly |almost |over )?"
+                         r"(?:a|\d+) ?(?:stone|kg|kilos?|lbs?|pounds)|dropped a lot of weight)\b")
+WEIGHT_ON_PURPOSE = re.compile(r"\b(on purpose|diet\w*|cutting|cut|trying to|intentional\w*|calorie|deficit)\b")
+NIGHT_PAIN = re.compile(r"\b(wakes? me|waking me|woken|at night|night[- ]?time|can'?t sleep|keeps me up|"
+                        r"lying still|at rest|"
+                        r"in bed|when i lie|resting)\b")
+ALL_CLEAR = re.compile(r"^\s*(everything'?s? (?:is )?(?:normal|fine|ok|okay|good)|all of that'?s? fine|no+|nope|"
+                       r"nah|naw|none|nothing|neither|never|fine|all good|all fine|all normal|normal|nope none|"
+                       r"no to all|no to all of (?:those|them|that)|none of (?:these|those|them|that)|"
+                       r"not really|negative|"
+                       r"nothing like that|nothing of the sort|all clear|clear|ok|okay)\b")
+BARE_YES = re.compile(r"\b(yes|yeah|yep|yup|aye|i have|i do|i think so|afraid so|one of them|some of them)\b")
+
+
+def read_screen(text: str, intent: str, entities: Entities) -> str | None:
+    """"none", "yes" (a yes that names nothing), or None."""
+    t = _lower(text)
+    if intent == "deny" or ALL_CLEAR.match(t) or re.search(r"\b(nothing like that|none of (?:these|those|that|them)|"
+                                                         r"all (?:good|fine|normal|ok)|no problems?|no issues?|"
+                                                         r"no to all)\b", t):
+        return "none"
+    if intent == "affirm" or (BARE_YES.search(t) and len(t.split()) <= 6):
+        return "yes"
+    return None
+
+
+def read_serious(text: str, intent: str, entities: Entities) -> dict[str, str]:
+    """The see-doctor facts the third screen asks about: {"history_cancer": "yes", ...}."""
+    t = _lower(text)
+    found = {}
+    cancer = CANCER.search(t)
+    if cancer and not re.search(r"\b(no|never|not|"
+                                r"without)\b[^,.]{0,12}$", t[:cancer.start()]) and not re.search(r"\b(my|his|"
+                                                                                                 r"her)\s+(mum|"
+                                                                                                 r"mom|dad|"
+                                                                                                 r"father|"
+                                                                                                 r"mother|"
+                                                                                                 r"brother|"
+                                                                                                 r"sister|wife|husband|"
+                                          r"gran\w*|aunt\w*|uncle|friend)\b", t):
+        found["history_cancer"] = "yes"
+    on_purpose = [m for m in WEIGHT_ON_PURPOSE.finditer(t)
+                  if not re.search(r"(not|n't|without)\s*$", t[:m.start()])]
+    if WEIGHT_LOSS.search(t) and not on_purpose:
+        found["weight_loss"] = "yes"
+    if NIGHT_PAIN.search(t) and not re.search(r"\b(not|never|no|doesn'?t|does not)\b[^,.]{0,20}(wake|night|sleep)", t):
+        found["night_pain"] = "yes"
+    return found
+
+
+Reader = Callable[[str, str, Entities], Any]
+READERS: dict[str, Reader] = {
+    "pain_location": read_location,
+    "pain_onset": read_onset,
+    "pain_character": read_character,
+    "pain_side": read_side,
+    "pain_radiates": read_radiates,
+    "numbness": read_numbness,
+    "leg_weakness": read_weakness,
+    "screen_cauda": read_screen,
+    "screen_infection": read_screen,
+    "screen_serious": read_screen,
+    "pain_duration": read_duration,
+    "pain_trend": read_trend,
+    "pain_severity": read_severity,
+    "exercise": read_exercise,
+    "age_band": read_age,
+}
+
+
+QUESTION_BACK = re.compile(r"^\s*(what|why|how|which|who|when|where|is that|does that|do you|can you|could you|"
+                           r"should i|would)\b.*\?\s*$")
+
+
+def read(slot: str, text: str, intent: str, entities: Entities = ()) -> Any:
+    """The value ``text`` gives the question ``slot``: canonical, "unknown" for "not sure", or None."""
+    entities = list(entities)
+    t = _lower(text)
+    if QUESTION_BACK.match(t):
+        return None  # a question back ("what counts as a 10?") answers nothing
+    if NOT_SURE.match(t.strip()) or (NOT_SURE.search(" ".join(t.split()[:3])) and slot != "screen_serious"):
+        return UNKNOWN
+    if slot == "screen_serious":
+        if read_serious(text, intent, entities):
+            return "yes"
+    value = READERS[slot](text, intent, entities)
+    if value is None and not_sure(text, intent):
+        return UNKNOWN
+    return value
