@@ -57,6 +57,9 @@ class ValidateAssessmentForm(FormValidationAction):
         entities = tracker.latest_message.get("entities") or []
         if not requested or intent in assessment.NEVER_AN_ANSWER or (text.startswith("/") and intent != "inform"):
             return []
+        candidates = sorted(str(e.get("value")) for e in entities if e.get("entity") == "red_flag_candidate")
+        if intent == "check_red_flag" and (candidates or ["general"]) != tracker.get_slot("red_flag_checked"):
+            return []  # the conditional safety reply first (a rule); the same one again is read as an answer
         value = None
         if tracker.get_slot(requested) is None and not text.startswith("/"):
             value = answers.read(requested, text, intent, entities)
@@ -71,21 +74,22 @@ class ValidateAssessmentForm(FormValidationAction):
                                    if tracker.get_slot(k) is None and k != requested]
         if requested in facts:
             value = facts[requested]
-        events += self._evidence(dispatcher, tracker, entities)
+        events += self._evidence(dispatcher, tracker, entities, requested)
         if tracker.get_slot(requested) is None:
             events.append(SlotSet(requested, INVALID if value is None else value))
         return events
 
     @staticmethod
     def _evidence(dispatcher: CollectingDispatcher, tracker: Tracker,
-                  entities: List[Dict[str, Any]]) -> List[EventType]:
-        """Red-flag concepts of this session's messages, combined ("a pop" earlier + "can't get up" now)."""
+                  entities: List[Dict[str, Any]], question: str) -> List[EventType]:
+        """Red-flag concepts of this session's messages, combined ("a pop" earlier + "can't get up" now),
+        and with what the question being answered implies ("I leaked a little" to the bladder screen)."""
         new = [str(e.get("value")) for e in entities if e.get("entity") == "red_flag_concept"]
         if not new:
             return []
         evidence = sorted(set(tracker.get_slot("red_flag_evidence") or []) | set(new))
         events: List[EventType] = [SlotSet("red_flag_evidence", evidence)]
-        flag_id = redflags.across_turns(evidence)
+        flag_id = redflags.in_answer_to(question, new) or redflags.across_turns(evidence)
         if flag_id and not tracker.get_slot("red_flag"):
             events += escalate(dispatcher, tracker, flag_id)
         return events
@@ -228,11 +232,12 @@ class ActionCheckRedFlag(Action):
         candidates = [kb.red_flags[c] for c in _entities(tracker, "red_flag_candidate") if c in kb.red_flags]
         in_assessment = bool(tracker.active_loop.get("name"))
         _send(dispatcher, replies.red_flag_check(candidates, clinic.load().emergency, in_assessment))
+        checked = sorted(c["id"] for c in candidates) or ["general"]
         try:
             audit.record(tracker.sender_id, candidates[0]["id"] if candidates else "possible_red_flag", "check")
         except Exception:  # the advice matters more than the log line
             logger.exception("could not write the red-flag check audit record")
-        return []
+        return [SlotSet("red_flag_checked", checked)]
 
 
 class ActionHandover(Action):

@@ -25,7 +25,7 @@ NOT_RULED_OUT = "not_ruled_out"  # a safety screen left unanswered: never read a
 OTHER_EXERCISE = "other"
 MAX_ASKS = 2  # a question is asked at most twice, then recorded as unknown
 # intents that end or interrupt the form whatever the reply says
-NEVER_AN_ANSWER = {"stop", "goodbye", "report_red_flag", "check_red_flag", "request_human"}
+NEVER_AN_ANSWER = {"stop", "goodbye", "report_red_flag", "request_human"}
 # intents whose reply is read as an answer even when no reader finds the asked question in it
 ANSWER_INTENTS = {"inform", "describe_symptoms", "affirm", "deny", "dont_know", "nlu_fallback"}
 

@@ -280,8 +280,13 @@ def decide(detection: Detection, classifier_confidence: float, would_fall_back: 
 
 
 @lru_cache(maxsize=1)
+def _patterns() -> dict[str, Any]:
+    return load_patterns()
+
+
+@lru_cache(maxsize=1)
 def _across_turn_rules() -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
-    patterns = load_patterns()
+    patterns = _patterns()
     allowed = patterns.get("across_turns") or []
     return tuple((fid, tuple(tuple(c) for c in patterns["red_flags"][fid]["any_of"])) for fid in allowed)
 
@@ -294,6 +299,17 @@ def across_turns(concepts: list[str] | set[str] | tuple[str, ...]) -> str | None
         if any(all(c in found for c in combo) for combo in combos):
             return fid
     return None
+
+
+def in_answer_to(question: str, concepts: list[str] | set[str] | tuple[str, ...]) -> str | None:
+    """The red flag a reply completes with what the question it answers implies (question_context in
+    the pattern file), most severe first; None when it completes none."""
+    spec = (_patterns().get("question_context") or {}).get(question)
+    found = {c for c in concepts if c in set(spec["partners"])} if spec else set()
+    if not found:
+        return None
+    hits = default().complete(found | set(spec["implies"]))
+    return hits[0].flag_id if hits else None
 
 
 def load_patterns(path: Path = PATTERNS_FILE) -> dict[str, Any]:
