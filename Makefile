@@ -12,13 +12,14 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run shell test lint eval-nlu eval-redflags bench soak purge run-scaled test-scale clean
+.PHONY: help install train run shell test lint eval-nlu eval-redflags eval-conversations bench soak purge run-scaled test-scale clean
 
 help:
 	@echo "make run    - install if needed, train if needed, start Backstop (REST + widget + actions)"
 	@echo "make shell  - the same, chatting in this terminal"
 	@echo "make test   - install if needed, then validate, lint, unit tests, train, story and NLU tests"
 	@echo "make train  - train the model if the training data or config changed"
+	@echo "make eval-nlu / eval-redflags / eval-conversations - the evaluations, tuning and blind sets apart"
 	@echo "make bench  - latency/throughput/memory of Backstop vs a stock rasa init bot (results/bench.txt)"
 	@echo "make run-scaled - PostgreSQL + Redis + several Rasa instances behind nginx on :5005"
 	@echo "make soak   - 10 minutes of conversations: memory and errors over time (results/soak.txt)"
@@ -55,6 +56,10 @@ lint: install
 
 eval-nlu: train
 	$(PY) scripts/eval_nlu.py
+	$(PY) scripts/nlu_cv.py
+
+eval-conversations: train
+	$(PY) scripts/eval_conversations.py --transcripts
 
 eval-redflags: train
 	$(PY) scripts/eval_redflags.py

@@ -74,10 +74,16 @@ class ValidateAssessmentForm(FormValidationAction):
                                    if tracker.get_slot(k) is None and k != requested]
         if requested in facts:
             value = facts[requested]
-        events += self._evidence(dispatcher, tracker, entities, requested)
+        events += self._evidence(dispatcher, tracker, entities, requested if self._affirms(requested, value) else "")
         if tracker.get_slot(requested) is None:
             events.append(SlotSet(requested, INVALID if value is None else value))
         return events
+
+    @staticmethod
+    def _affirms(question: str, value: Any) -> bool:
+        """The reply says yes to the question asked, so the question's subject is lent to it
+        ("yes, both legs"); "not weak, my legs are just sore" lends nothing."""
+        return value not in (None, INVALID, "no", "none", assessment.UNKNOWN)
 
     @staticmethod
     def _evidence(dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -142,15 +148,18 @@ class ValidateAssessmentForm(FormValidationAction):
         return {slot: None, "missed_questions": misses}
 
 
-def escalate(dispatcher: CollectingDispatcher, tracker: Tracker, flag_id: str) -> List[EventType]:
-    """The red-flag instruction, why, the clinic contact and the audit record (one place for both the
-    rule-driven escalation and one found by combining the session's messages)."""
+def escalate(dispatcher: CollectingDispatcher, tracker: Tracker, flag_id: str,
+             announce: bool = True) -> List[EventType]:
+    """The red-flag instruction (unless the rule already uttered it), why, the clinic contact and the
+    audit record: one place for the rule-driven escalation and one found while reading an answer."""
     kb = knowledge.default()
     flag = kb.red_flags.get(flag_id) or kb.red_flags["possible_red_flag"]
     level = flag["level"]
     settings = clinic.load()
-    dispatcher.utter_message(text=replies.LEVEL_TEXT[level] + f" ({settings.emergency})"
-                             if level == "emergency" else replies.LEVEL_TEXT[level])
+    if announce:
+        dispatcher.utter_message(text=replies.LEVEL_TEXT[level])
+    if settings.emergency_number and level == "emergency":
+        dispatcher.utter_message(text=f"Emergency number: {settings.emergency_number}")
     _send(dispatcher, replies.escalation(flag, settings.contact_lines()))
     try:
         audit.record(tracker.sender_id, flag["id"], level)
@@ -169,8 +178,7 @@ class ActionTriageSummary(Action):
         earlier = tracker.get_slot("triage_level")
         if tracker.get_slot("red_flag") and earlier in ("emergency", "urgent"):
             # escalated during the questions: the advice stands, no summary that could dilute it
-            dispatcher.utter_message(text="I've stopped the questions because of the warning sign above. "
-                                          + replies.LEVEL_TEXT[earlier])
+            dispatcher.utter_message(text="I've stopped the questions because of the warning sign above.")
             return []
         given = {slot: tracker.get_slot(slot)
                  for slot in (*assessment.FORM_SLOTS, *assessment.FACTS, "eases_with_movement")}
@@ -191,8 +199,6 @@ class ActionAnswerQuestion(Action):
         topics = [str(t) for t in _entities(tracker, "topic")]
         intent = _intent(tracker)
         _send(dispatcher, replies.answer(intent, topics, exercise))
-        if intent == "ask_cause" and not tracker.active_loop.get("name") and tracker.get_slot("likely_causes") is None:
-            _send(dispatcher, [replies.OFFER_ASSESSMENT])
         return []
 
 
@@ -203,19 +209,7 @@ class ActionEscalateRedFlag(Action):
         return "action_escalate_red_flag"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        kb = knowledge.default()
-        flag_id = tracker.get_slot("red_flag") or "possible_red_flag"
-        flag = kb.red_flags.get(flag_id) or kb.red_flags["possible_red_flag"]
-        level = flag["level"]
-        settings = clinic.load()
-        if settings.emergency_number and level == "emergency":
-            dispatcher.utter_message(text=f"Emergency number: {settings.emergency_number}")
-        _send(dispatcher, replies.escalation(flag, settings.contact_lines()))
-        try:
-            audit.record(tracker.sender_id, flag["id"], level)
-        except Exception:  # the advice matters more than the log line
-            logger.exception("could not write the escalation audit record")
-        events: List[EventType] = [SlotSet("triage_level", level), SlotSet("red_flag", flag["id"])]
+        events = escalate(dispatcher, tracker, tracker.get_slot("red_flag") or "possible_red_flag", announce=False)
         if tracker.active_loop.get("name"):
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]
         return events

@@ -29,12 +29,6 @@ SAFETY_NET = (
     "numbness around your groin or bottom, or both legs get weak."
 )
 NOT_A_DIAGNOSIS = "This is information, not a diagnosis."
-OFFER_ASSESSMENT = {
-    "text": "Would you like me to ask a few quick questions about your own pain, "
-    "to see what may fit and how urgent it is?",
-    "buttons": [{"title": "Yes, check my symptoms", "payload": "/describe_symptoms"},
-                {"title": "No thanks", "payload": "/deny"}],
-}
 
 # Which collections answer which question intent, most specific first.
 INTENT_COLLECTIONS = {

@@ -1,8 +1,10 @@
 """NLU evaluation on data the model never saw: intent accuracy and entity precision/recall.
 
-- tests/nlu/holdout.yml: intent examples written separately from data/nlu (never trained on).
+- tests/nlu/holdout.yml: the honest hold-out, written by helpers who never saw data/nlu, with no line
+  within difflib 0.8 of a training line (tests/test_nlu_data.py). Reported, never gated and never
+  tuned on: a gate would invite tuning on it. DESIGN.md's target is 95%.
 - tests/nlu/entities.yml: messages with the slot entities a person would expect to be read.
-Exit status 1 when hold-out intent accuracy is below 95%.
+`make eval-nlu` adds 5-fold cross-validation on data/nlu (scripts/nlu_cv.py).
 """
 
 from __future__ import annotations
@@ -58,10 +60,18 @@ def main() -> int:
         else:
             print(f"intent miss: {gold} -> {got}: {text}")
     accuracy = sum(per_intent_ok.values()) / max(len(examples), 1)
-    print(f"\n{'intent':<22} {'correct':>7} {'total':>6}")
+    predicted = Counter((res.get("intent") or {}).get("name") for res in intent_results)
+    print(f"\n{'intent':<22} {'correct':>7} {'total':>6} {'F1':>6}")
+    f1s = []
     for intent in sorted(per_intent):
-        print(f"{intent:<22} {per_intent_ok[intent]:>7} {per_intent[intent]:>6}")
-    print(f"hold-out intent accuracy: {accuracy:.1%} on {len(examples)} examples (minimum {MIN_ACCURACY:.0%})")
+        precision = per_intent_ok[intent] / max(predicted[intent], 1)
+        recall = per_intent_ok[intent] / per_intent[intent]
+        f1 = 2 * precision * recall / max(precision + recall, 1e-9)
+        f1s.append(f1)
+        print(f"{intent:<22} {per_intent_ok[intent]:>7} {per_intent[intent]:>6} {f1:>6.2f}")
+    macro_f1 = sum(f1s) / max(len(f1s), 1)
+    print(f"hold-out intent accuracy: {accuracy:.1%} on {len(examples)} examples, macro-F1 {macro_f1:.3f} "
+          f"(target {MIN_ACCURACY:.0%}; reported, not gated)")
 
     tp, fp, fn = Counter(), Counter(), Counter()
     for case, res in zip(ent_cases, entity_results):
@@ -91,7 +101,7 @@ def main() -> int:
         f"intent_accuracy={accuracy:.4f}\nexamples={len(examples)}\n"
         f"entity_precision={precision:.4f}\nentity_recall={recall:.4f}\n"
     )
-    return 0 if accuracy >= MIN_ACCURACY else 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ step "scale-out" "grep -Eo '[0-9]+ passed.*' results/scale-out.log | tail -1" \
   .venv/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning -m scale tests
 step "nlu hold-out" "grep -E 'hold-out intent accuracy|entities: precision' results/nlu_hold-out.log | tr '\n' ' '" \
   .venv/bin/python scripts/eval_nlu.py
+step "conversations" "grep -E '^== |^acceptable|^under|^median' results/conversations.log | tr '\n' ' '" \
+  .venv/bin/python scripts/eval_conversations.py --report-only
 step "red flags" "grep -E '^== |emergency\+urgent|false escalations|^probes' results/red_flags.log | tr '\n' ' '" \
   .venv/bin/python scripts/eval_redflags.py
 
