@@ -55,8 +55,11 @@ class ValidateAssessmentForm(FormValidationAction):
         intent = _intent(tracker)
         text = tracker.latest_message.get("text") or ""
         entities = tracker.latest_message.get("entities") or []
-        if not requested or intent in assessment.NEVER_AN_ANSWER or (text.startswith("/") and intent != "inform"):
+        if not requested or (text.startswith("/") and intent != "inform"):
             return []
+        if intent in assessment.NEVER_AN_ANSWER and (intent == "report_red_flag" or answers.read(
+                requested, text, intent, entities) in (None, assessment.UNKNOWN)):
+            return []  # "stop", "bye", a red flag: the rules take over (an answer misread as "stop" is read)
         candidates = sorted(str(e.get("value")) for e in entities if e.get("entity") == "red_flag_candidate")
         if intent == "check_red_flag" and (candidates or ["general"]) != tracker.get_slot("red_flag_checked"):
             return []  # the conditional safety reply first (a rule); the same one again is read as an answer
@@ -74,7 +77,8 @@ class ValidateAssessmentForm(FormValidationAction):
                                    if tracker.get_slot(k) is None and k != requested]
         if requested in facts:
             value = facts[requested]
-        events += self._evidence(dispatcher, tracker, entities, requested if self._affirms(requested, value) else "")
+        lend = requested in assessment.SCREENS or self._affirms(requested, value)
+        events += self._evidence(dispatcher, tracker, entities, requested if lend else "")
         if tracker.get_slot(requested) is None:
             events.append(SlotSet(requested, INVALID if value is None else value))
         return events

@@ -20,7 +20,8 @@ NOT_SURE = re.compile(
     r"can'?t really (?:tell|say))\b"
 )
 _NEG = re.compile(
-    r"\b(no|nope|nah|naw|not|none|never|nothing|neither|nor|without|fine|normal|ok|okay|alright|all good|"
+    r"\b(no|nope|nah|naw|not|none|never|nothing|neither|nor|without|fine|normal|ok|okay|alright|all good|good|grand|"
+    r"sound|solid|all right|"
     r"all normal|strong|unaffected|no problems?|no issues?|all clear|clear)\b"
 )
 _POS = re.compile(r"\b(yes|yeah|yep|yup|yh|ya|aye|sure|definitely|a bit|a little|slightly|some|sometimes|kind of|"
@@ -98,7 +99,8 @@ ONSET_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                                    r"third|fourth|last|final|top|heavy|working) (?:set|rep|single|double|triple)|"
                                    r"on the way (?:up|down)|at the bottom|at the top|then and there|right then|"
                                    r"in the (?:gym|session|class|workout)|felt (?:it|a) (?:go|pop|tweak|twinge)|"
-                                   r"\d+ ?(?:mins?|minutes?|km|k|miles?|reps?|sets?) into|into (?:my|the) (?:run|set|"
+                                   r"\d+ ?(?:mins?|minutes?|km|k|miles?|reps?|sets?) into|(?:towards?|near|at|by) the end|"
+                                   r"end of (?:the|my) (?:\w+ )?(?:session|workout|run|set|class|walk|hike|ride|game|match)|into (?:my|the) (?:run|set|"
                                    r"session|workout|class|lift|ride|swim))\b")),
 ]
 # most specific first: "bottom of my ribs" is the middle, "base of my neck" the top
@@ -159,8 +161,9 @@ AGE_DECADES = re.compile(r"\b(?:early|mid|late)?[- ]?(twenties|thirties|forties|
 _DECADE = {"teens": 16, "twenties": 25, "thirties": 35, "forties": 45, "fifties": 55, "sixties": 65,
            "seventies": 75, "eighties": 85}
 DURATION = re.compile(
-    r"\b(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|couple(?: of)?|few|several)\s*(?:more\s+)?"
-    r"(hours?|hrs?|days?|nights?|weeks?|wks?|months?|years?)\b")
+    r"\b(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|sixty|"
+    r"couple(?: of)?|few|several|half an?)\s*(?:more\s+)?"
+    r"(minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|wks?|months?|years?)\b")
 DURATION_WORDS = [
     ("under_2_days", re.compile(r"\b(today|yesterday|last night|this morning|since this morning|just now|a day|"
                                 r"since last night|since yesterday|overnight)\b")),
@@ -169,7 +172,8 @@ DURATION_WORDS = [
     ("1_to_6_weeks", re.compile(r"\b(fortnight|a month|over a week|more than a week|last week)\b")),
     ("over_6_weeks", re.compile(r"\b(months|years|ages|forever|since last year|chronic|on and off for)\b")),
 ]
-_AMOUNT = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+_AMOUNT = {"half a": 0.5, "half an": 0.5, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+           "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
            "nine": 9, "ten": 10, "couple": 2, "couple of": 2, "few": 3, "several": 4}
 
 
@@ -227,7 +231,8 @@ def read_duration(text: str, intent: str, entities: Entities) -> str | None:
         amount = _AMOUNT.get(m.group(1)) or float(m.group(1))
         amount += 0.5 if re.match(r"\s+and a half", t[m.end():]) else 0
         unit = m.group(2)[0]
-        days = amount * {"h": 1 / 24, "d": 1, "n": 1, "w": 7, "m": 30, "y": 365}[unit]
+        days = amount * ({"h": 1 / 24, "d": 1, "n": 1, "w": 7, "y": 365}[unit] if unit != "m"
+                         else 1 / 1440 if m.group(2).startswith("min") else 30)
         if days < 2:
             return "under_2_days"
         return "2_to_7_days" if days <= 7 else "1_to_6_weeks" if days <= 42 else "over_6_weeks"

@@ -308,8 +308,15 @@ def in_answer_to(question: str, concepts: list[str] | set[str] | tuple[str, ...]
     found = {c for c in concepts if c in set(spec["partners"])} if spec else set()
     if not found:
         return None
-    hits = default().complete(found | set(spec["implies"]))
-    return hits[0].flag_id if hits else None
+    present = found | set(spec["implies"])
+    hits = [(LEVEL_RANK[_levels()[fid]], fid) for fid, combos in _patterns()["red_flags"].items()
+            if any(set(combo) <= present and set(combo) & found for combo in combos["any_of"])]
+    return min(hits)[1] if hits else None  # the reply itself must carry part of the combination
+
+
+@lru_cache(maxsize=1)
+def _levels() -> dict[str, str]:
+    return {fid: flag["level"] for fid, flag in knowledge.default().red_flags.items()}
 
 
 def load_patterns(path: Path = PATTERNS_FILE) -> dict[str, Any]:

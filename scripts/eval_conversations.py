@@ -108,11 +108,9 @@ class Result:
 
 
 def last_question(replies: list[dict[str, Any]]) -> str:
+    """The last bubble that asks something ("" when the bot asked nothing)."""
     texts = [r.get("text") or "" for r in replies]
-    for text in reversed(texts):
-        if text.strip().endswith("?") or "?" in text[-80:]:
-            return text
-    return texts[-1] if texts else ""
+    return next((text for text in reversed(texts) if "?" in text), "")
 
 
 def play(bot_url: str, case: dict[str, Any], sender: str) -> Result:
@@ -136,6 +134,9 @@ def play(bot_url: str, case: dict[str, Any], sender: str) -> Result:
             res.level, res.causes = slots["triage_level"], slots.get("likely_causes") or []
             break
         question = last_question(replies)
+        if not question:
+            res.transcript.append("(the bot asked nothing more: unfinished)")
+            break
         key = re.sub(r"\W+", " ", question.lower()).strip()
         asked[key] += 1
         if asked[key] == 2:
