@@ -83,7 +83,8 @@ ONSET_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("next_day", re.compile(r"\b(morning after|day after|next (?:day|morning)|following (?:day|morning)|woke up|"
                             r"when i (?:got up|woke)|overnight|two days (?:later|after)|2 days (?:later|after)|"
                             r"day later|in bed the next)\b")),
-    ("hours_later", re.compile(r"\b(hours? (?:later|after)|later (?:that|in the) (?:same )?(?:day|evening|"
+    ("hours_later", re.compile(r"\b(yesterday evening|last night|in the evening|end of the day|after the gym|"
+                               r"hours? (?:later|after)|later (?:that|in the) (?:same )?(?:day|evening|"
                                r"night)|that (?:evening|"
                                r"night|afternoon)|after i got home|on the (?:way|drive) home|once i cooled down|"
                                r"after (?:the )?(?:session|workout|class|run|training)|afterwards|later on|"
@@ -361,7 +362,9 @@ def read_serious(text: str, intent: str, entities: Entities) -> dict[str, str]:
                   if not re.search(r"(not|n't|without)\s*$", t[:m.start()])]
     if WEIGHT_LOSS.search(t) and not on_purpose:
         found["weight_loss"] = "yes"
-    if NIGHT_PAIN.search(t) and not re.search(r"\b(not|never|no|doesn'?t|does not)\b[^,.]{0,20}(wake|night|sleep)", t):
+    night = [c for c in re.split(r"[.,;!?]|\bbut\b", t) if NIGHT_PAIN.search(c)]
+    if night and not all(re.search(r"\b(not|never|no|doesn'?t|does not|fine|ok|okay|better|easier|eases)\b", c)
+                         for c in night):
         found["night_pain"] = "yes"
     return found
 
