@@ -61,8 +61,12 @@ class ValidateAssessmentForm(FormValidationAction):
                 requested, text, intent, entities) in (None, assessment.UNKNOWN)):
             return []  # "stop", "bye", a red flag: the rules take over (an answer misread as "stop" is read)
         candidates = sorted(str(e.get("value")) for e in entities if e.get("entity") == "red_flag_candidate")
-        if intent == "check_red_flag" and (candidates or ["general"]) != tracker.get_slot("red_flag_checked"):
-            return []  # the conditional safety reply first (a rule); the same one again is read as an answer
+        screen_read = requested in assessment.SCREENS and answers.read(requested, text, intent, entities) is not None
+        if (intent == "check_red_flag" and not screen_read
+                and (candidates or ["general"]) != tracker.get_slot("red_flag_checked")):
+            # the conditional safety reply first (a rule); the same one again, or a reply to a safety
+            # screen (which has just asked about those signs), is read as an answer
+            return []
         value = None
         if tracker.get_slot(requested) is None and not text.startswith("/"):
             value = answers.read(requested, text, intent, entities)

@@ -100,8 +100,10 @@ ONSET_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                                    r"third|fourth|last|final|top|heavy|working) (?:set|rep|single|double|triple)|"
                                    r"on the way (?:up|down)|at the bottom|at the top|then and there|right then|"
                                    r"in the (?:gym|session|class|workout)|felt (?:it|a) (?:go|pop|tweak|twinge)|"
-                                   r"\d+ ?(?:mins?|minutes?|km|k|miles?|reps?|sets?) into|(?:towards?|near|at|by) the end|"
-                                   r"end of (?:the|my) (?:\w+ )?(?:session|workout|run|set|class|walk|hike|ride|game|match)|into (?:my|the) (?:run|set|"
+                                   r"\d+ ?(?:mins?|minutes?|km|k|miles?|reps?|sets?) into|(?:towards?|near|at|"
+                                   r"by) the end|"
+                                   r"end of (?:the|my) (?:\w+ )?(?:session|workout|run|set|class|walk|hike|ride|"
+                                   r"game|match)|into (?:my|the) (?:run|set|"
                                    r"session|workout|class|lift|ride|swim))\b")),
 ]
 # most specific first: "bottom of my ribs" is the middle, "base of my neck" the top
@@ -141,6 +143,8 @@ CHARACTER_PATTERNS = [
     ("dull_ache", re.compile(r"\b(dull|ach\w*|sore\w*|tender|throb\w*|nagging|bruise\w*|heavy|deep)\b")),
 ]
 TREND_PATTERNS = [
+    ("same", re.compile(r"\b(not (?:\w+ )?(?:gett?in'?g? )?(?:any )?better|no better|hasn'?t (?:got(?:ten)? )?better|"
+                        r"not improv\w*|hasn'?t improved|isn'?t improving)\b")),
     ("worsening", re.compile(r"\b(downhill|worse|worsening|increasing|deteriorat\w*|spreading|more painful|"
                              r"escalat\w*)\b")),
     ("improving", re.compile(r"\b(better|improv\w*|easing|eased|settling|less|fading|going away|calming)\b")),
@@ -162,7 +166,7 @@ AGE_DECADES = re.compile(r"\b(?:early|mid|late)?[- ]?(twenties|thirties|forties|
 _DECADE = {"teens": 16, "twenties": 25, "thirties": 35, "forties": 45, "fifties": 55, "sixties": 65,
            "seventies": 75, "eighties": 85}
 DURATION = re.compile(
-    r"\b(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|sixty|"
+    r"\b(\d{1,3}(?:\.5)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|sixty|"
     r"couple(?: of)?|few|several|half an?)\s*(?:more\s+)?"
     r"(minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|wks?|months?|years?)\b")
 DURATION_WORDS = [
@@ -226,7 +230,7 @@ def read_weakness(text: str, intent: str, entities: Entities) -> str | None:
 
 
 def read_duration(text: str, intent: str, entities: Entities) -> str | None:
-    t = _lower(text)
+    t = re.sub(r"\b(\d+) and a half\b", r"\1.5", _lower(text))
     m = DURATION.search(t)
     if m:
         amount = _AMOUNT.get(m.group(1)) or float(m.group(1))
