@@ -57,6 +57,8 @@ class ValidateAssessmentForm(FormValidationAction):
         entities = tracker.latest_message.get("entities") or []
         if not requested or (text.startswith("/") and intent != "inform"):
             return []
+        if tracker.latest_action_name not in (None, "action_listen") and tracker.get_slot(requested) is None:
+            return self._resumed(dispatcher, tracker, requested)
         if intent in assessment.NEVER_AN_ANSWER and (intent == "report_red_flag" or answers.read(
                 requested, text, intent, entities) in (None, assessment.UNKNOWN)):
             return []  # "stop", "bye", a red flag: the rules take over (an answer misread as "stop" is read)
@@ -86,6 +88,18 @@ class ValidateAssessmentForm(FormValidationAction):
         if tracker.get_slot(requested) is None:
             events.append(SlotSet(requested, INVALID if value is None else value))
         return events
+
+    @staticmethod
+    def _resumed(dispatcher: CollectingDispatcher, tracker: Tracker, requested: str) -> List[EventType]:
+        """Back from a digression (a question, small talk, a safety reply): the question it interrupted
+        counts as asked, so no question is asked more than MAX_ASKS times whatever the path."""
+        misses = dict(tracker.get_slot("missed_questions") or {})
+        misses[requested] = misses.get(requested, 0) + 1
+        if misses[requested] < assessment.MAX_ASKS:
+            return [SlotSet("missed_questions", misses)]
+        give_up = assessment.give_up_value(requested)
+        dispatcher.utter_message(text=replies.MOVE_ON[give_up])
+        return [SlotSet("missed_questions", misses), SlotSet(requested, give_up)]
 
     @staticmethod
     def _affirms(question: str, value: Any) -> bool:

@@ -84,6 +84,7 @@ ONSET_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                             r"when i (?:got up|woke)|overnight|two days (?:later|after)|2 days (?:later|after)|"
                             r"day later|in bed the next)\b")),
     ("hours_later", re.compile(r"\b(yesterday evening|last night|in the evening|end of the day|after the gym|"
+                               r"(?:by|in|that|mid[- ]?|later that) ?(?:the )?afternoon|by lunch\w*|by the evening|"
                                r"hours? (?:later|after)|later (?:that|in the) (?:same )?(?:day|evening|"
                                r"night)|that (?:evening|"
                                r"night|afternoon)|after i got home|on the (?:way|drive) home|once i cooled down|"
