@@ -57,8 +57,6 @@ class ValidateAssessmentForm(FormValidationAction):
         entities = tracker.latest_message.get("entities") or []
         if not requested or (text.startswith("/") and intent != "inform"):
             return []
-        if tracker.latest_action_name not in (None, "action_listen") and tracker.get_slot(requested) is None:
-            return self._resumed(dispatcher, tracker, requested)
         if intent in assessment.NEVER_AN_ANSWER and (intent == "report_red_flag" or answers.read(
                 requested, text, intent, entities) in (None, assessment.UNKNOWN)):
             return []  # "stop", "bye", a red flag: the rules take over (an answer misread as "stop" is read)
@@ -88,18 +86,6 @@ class ValidateAssessmentForm(FormValidationAction):
         if tracker.get_slot(requested) is None:
             events.append(SlotSet(requested, INVALID if value is None else value))
         return events
-
-    @staticmethod
-    def _resumed(dispatcher: CollectingDispatcher, tracker: Tracker, requested: str) -> List[EventType]:
-        """Back from a digression (a question, small talk, a safety reply): the question it interrupted
-        counts as asked, so no question is asked more than MAX_ASKS times whatever the path."""
-        misses = dict(tracker.get_slot("missed_questions") or {})
-        misses[requested] = misses.get(requested, 0) + 1
-        if misses[requested] < assessment.MAX_ASKS:
-            return [SlotSet("missed_questions", misses)]
-        give_up = assessment.give_up_value(requested)
-        dispatcher.utter_message(text=replies.MOVE_ON[give_up])
-        return [SlotSet("missed_questions", misses), SlotSet(requested, give_up)]
 
     @staticmethod
     def _affirms(question: str, value: Any) -> bool:
@@ -170,6 +156,21 @@ class ValidateAssessmentForm(FormValidationAction):
         return {slot: None, "missed_questions": misses}
 
 
+def interrupted(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """A question answered in the middle of the assessment counts as an ask of the form's question,
+    so no question is asked more than MAX_ASKS times whatever the path."""
+    requested = tracker.get_slot("requested_slot")
+    if not tracker.active_loop.get("name") or not requested or tracker.get_slot(requested) is not None:
+        return []
+    misses = dict(tracker.get_slot("missed_questions") or {})
+    misses[requested] = misses.get(requested, 0) + 1
+    if misses[requested] < assessment.MAX_ASKS:
+        return [SlotSet("missed_questions", misses)]
+    give_up = assessment.give_up_value(requested)
+    dispatcher.utter_message(text=replies.MOVE_ON[give_up])
+    return [SlotSet("missed_questions", misses), SlotSet(requested, give_up)]
+
+
 def escalate(dispatcher: CollectingDispatcher, tracker: Tracker, flag_id: str,
              announce: bool = True) -> List[EventType]:
     """The red-flag instruction (unless the rule already uttered it), why, the clinic contact and the
@@ -221,7 +222,7 @@ class ActionAnswerQuestion(Action):
         topics = [str(t) for t in _entities(tracker, "topic")]
         intent = _intent(tracker)
         _send(dispatcher, replies.answer(intent, topics, exercise))
-        return []
+        return interrupted(dispatcher, tracker)
 
 
 class ActionEscalateRedFlag(Action):

@@ -156,8 +156,9 @@ class ConText:
             if trig.category in ("historical", "resolved") and i in current:
                 return True
             if trig.category == "negated" and tokens[i] in self.list_conjunctions:
-                # "no numbness or tingling": a conjunction between symptoms continues the list
-                return (i - step) not in target_tokens
+                # "no numbness, tingling": a conjunction between two symptoms continues the list;
+                # "no fever, my groin is numb" ends it
+                return not ((i - step) in target_tokens and (i + step) in target_tokens)
             return False
 
         if trig.direction in ("forward", "both") and s >= trig.end:

@@ -221,3 +221,11 @@ def test_checkin_worse_means_see_a_doctor():
     dispatcher, events = run(actions.ActionCheckinReply(), tracker(entities=entities))
     assert slot_events(events)["triage_level"] == "see_doctor"
     assert "doctor" in texts(dispatcher)
+
+
+def test_a_question_in_the_middle_counts_as_an_ask_of_the_interrupted_question():
+    slots = {"requested_slot": "leg_weakness", "missed_questions": {"leg_weakness": 1}}
+    t = tracker(slots, intent="ask_exercise_safety", text="can I still train?", active_loop="assessment_form")
+    dispatcher, events = run(actions.ActionAnswerQuestion(), t)
+    assert slot_events(events)["leg_weakness"] == "unknown"
+    assert "move on" in texts(dispatcher)

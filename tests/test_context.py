@@ -30,7 +30,8 @@ def cats(ctx: context.ConText, sentence: str, target: str) -> set[str]:
     ("no fever and my groin is numb", "numb", set()),               # "and" after a non-symptom ends it
     ("no fever , chills or sweats", "chills|fever", {"negated"}),
     ("no temperature or shivers", "shivers", {"negated"}),          # "or" always continues it
-    ("no idea, my groin is numb", "numb", set()),                   # a comma after a non-symptom ends it
+    ("no fever , my groin is numb", "numb|fever|groin", set()),      # a comma not between symptoms ends it
+    ("no fever , chills", "chills|fever", {"negated"}),
     ("not doms - both legs are going weak", "weak", set()),         # a dash ends the scope
     ("bladder is fine", "bladder", {"negated"}),                    # backward trigger
     ("bladder was fine until today", "bladder", set()),             # pseudo-trigger "fine until"
