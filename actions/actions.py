@@ -17,6 +17,9 @@ from backstop import answers, assessment, audit, clinic, knowledge, redflags, re
 logger = logging.getLogger(__name__)
 
 INVALID = "__invalid__"
+# questions about leg symptoms, and the red flag the same symptom in both legs is
+LEG_QUESTIONS = {"pain_radiates": "bilateral_sciatica", "numbness": "bilateral_sciatica",
+                 "leg_weakness": "bilateral_leg_weakness"}
 PUSH_CHANNELS = {"socketio", "telegram", "slack", "facebook", "twilio"}
 LEVEL_ORDER = triage.LEVEL_ORDER
 
@@ -83,8 +86,19 @@ class ValidateAssessmentForm(FormValidationAction):
             value = facts[requested]
         lend = requested in assessment.SCREENS or self._affirms(requested, value)
         events += self._evidence(dispatcher, tracker, entities, requested if lend else "")
+        if lend and requested in LEG_QUESTIONS and not tracker.get_slot("red_flag"):
+            events += self._both_legs(dispatcher, tracker, text, requested)
         if tracker.get_slot(requested) is None:
             events.append(SlotSet(requested, INVALID if value is None else value))
+        return events
+
+    @staticmethod
+    def _both_legs(dispatcher: CollectingDispatcher, tracker: Tracker, text: str, question: str) -> List[EventType]:
+        """Leg symptoms on the left in one answer and on the right in another are in both legs."""
+        sides = sorted(set(tracker.get_slot("leg_symptom_sides") or []) | answers.leg_sides(text))
+        events: List[EventType] = [SlotSet("leg_symptom_sides", sides)]
+        if sides == ["left", "right"]:
+            events += escalate(dispatcher, tracker, LEG_QUESTIONS[question])
         return events
 
     @staticmethod

@@ -374,6 +374,22 @@ def read_serious(text: str, intent: str, entities: Entities) -> dict[str, str]:
     return found
 
 
+LEG_PART = re.compile(r"\b(legs?|foot|feet|calf|calves|thighs?|shins?|knees?|toes?|ankles?|hamstrings?)\b")
+
+
+def leg_sides(text: str) -> set[str]:
+    """Which legs a reply about leg symptoms names: {"left", "right"}, read clause by clause, so
+    "down my right leg" in one answer and "my left foot's tingly" in the next make both."""
+    sides: set[str] = set()
+    for clause in re.split(r"[.;!?]|\bbut\b", _lower(text)):
+        if not LEG_PART.search(clause):
+            continue
+        if re.search(r"\b(both|either|each)\s+(?:of my\s+)?(legs?|feet|calves|thighs|sides)\b", clause):
+            sides |= {"left", "right"}
+        sides |= {side for side in ("left", "right") if re.search(rf"\b{side}\b", clause)}
+    return sides
+
+
 Reader = Callable[[str, str, Entities], Any]
 READERS: dict[str, Reader] = {
     "pain_location": read_location,

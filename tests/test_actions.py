@@ -229,3 +229,15 @@ def test_a_question_in_the_middle_counts_as_an_ask_of_the_interrupted_question()
     dispatcher, events = run(actions.ActionAnswerQuestion(), t)
     assert slot_events(events)["leg_weakness"] == "unknown"
     assert "move on" in texts(dispatcher)
+
+
+def test_leg_symptoms_on_each_side_in_two_answers_are_both_legs(audit_db):
+    events, _ = validate({"pain_radiates": "below_knee", "leg_symptom_sides": ["right"]}, "numbness",
+                         "my left foot's gone tingly since this morning")
+    got = slot_events(events)
+    assert got["numbness"] == "yes" and got["red_flag"] == "bilateral_sciatica"
+
+
+def test_one_leg_in_two_answers_is_not_both(audit_db):
+    events, _ = validate({"leg_symptom_sides": ["right"]}, "numbness", "yes, tingling in my right foot")
+    assert "red_flag" not in slot_events(events)
