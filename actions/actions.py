@@ -84,7 +84,8 @@ class ValidateAssessmentForm(FormValidationAction):
                                    if tracker.get_slot(k) is None and k != requested]
         if requested in facts:
             value = facts[requested]
-        lend = requested in assessment.SCREENS or self._affirms(requested, value)
+        given = value if value is not None else tracker.slots_to_validate().get(requested)  # or set by the NLU
+        lend = requested in assessment.SCREENS or self._affirms(requested, given)
         events += self._evidence(dispatcher, tracker, entities, requested if lend else "")
         if lend and requested in LEG_QUESTIONS and not tracker.get_slot("red_flag"):
             events += self._both_legs(dispatcher, tracker, text, requested)

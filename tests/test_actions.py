@@ -241,3 +241,11 @@ def test_leg_symptoms_on_each_side_in_two_answers_are_both_legs(audit_db):
 def test_one_leg_in_two_answers_is_not_both(audit_db):
     events, _ = validate({"leg_symptom_sides": ["right"]}, "numbness", "yes, tingling in my right foot")
     assert "red_flag" not in slot_events(events)
+
+
+def test_both_legs_are_seen_when_the_nlu_already_filled_the_answer(audit_db):
+    t = tracker({"requested_slot": "numbness", "leg_symptom_sides": ["right"]},
+                text="my left foot's gone tingly too", active_loop="assessment_form")
+    t.events.append({"event": "slot", "name": "numbness", "value": "yes"})  # filled by the NLU mapping
+    events = asyncio.run(actions.ValidateAssessmentForm().run(CollectingDispatcher(), t, DOMAIN))
+    assert slot_events(events)["red_flag"] == "bilateral_sciatica"
