@@ -47,8 +47,8 @@ class ValidateAssessmentForm(FormValidationAction):
     async def required_slots(
         self, domain_slots: List[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[str]:
-        if tracker.get_slot("triage_level") in ("emergency", "urgent") and tracker.get_slot("red_flag"):
-            return []  # escalated during the form: no more questions
+        if tracker.get_slot("escalated_in_form"):
+            return []  # escalated while reading an answer: no more questions
         return assessment.required(tracker.slots)
 
     async def get_extraction_events(
@@ -203,7 +203,10 @@ def escalate(dispatcher: CollectingDispatcher, tracker: Tracker, flag_id: str,
         audit.record(tracker.sender_id, flag["id"], level)
     except Exception:  # the advice matters more than the log line
         logger.exception("could not write the escalation audit record")
-    return [SlotSet("triage_level", level), SlotSet("red_flag", flag["id"])]
+    events: List[EventType] = [SlotSet("triage_level", level), SlotSet("red_flag", flag["id"])]
+    if tracker.active_loop.get("name"):
+        events.append(SlotSet("escalated_in_form", True))
+    return events
 
 
 class ActionTriageSummary(Action):
@@ -213,16 +216,21 @@ class ActionTriageSummary(Action):
         return "action_triage_summary"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        earlier = tracker.get_slot("triage_level")
-        if tracker.get_slot("red_flag") and earlier in ("emergency", "urgent"):
-            # escalated during the questions: the advice stands, no summary that could dilute it
+        if tracker.get_slot("escalated_in_form"):
+            # escalated while reading an answer: the advice stands, no summary that could dilute it
             dispatcher.utter_message(text="I've stopped the questions because of the warning sign above.")
-            return []
+            return [SlotSet("escalated_in_form", None)]
         given = {slot: tracker.get_slot(slot)
                  for slot in (*assessment.FORM_SLOTS, *assessment.FACTS, "eases_with_movement")}
         result = triage.assess(given)
+        level = result.level
+        earlier = tracker.get_slot("triage_level")
+        if tracker.get_slot("red_flag") and earlier in LEVEL_ORDER and LEVEL_ORDER[earlier] < LEVEL_ORDER[level]:
+            level = earlier  # a red flag raised earlier in this session still stands
+            dispatcher.utter_message(text="Remember the warning sign you mentioned earlier: "
+                                          + replies.LEVEL_TEXT[level])
         _send(dispatcher, replies.summary(result, given))
-        return [SlotSet("triage_level", result.level), SlotSet("likely_causes", result.cause_ids)]
+        return [SlotSet("triage_level", level), SlotSet("likely_causes", result.cause_ids)]
 
 
 class ActionAnswerQuestion(Action):

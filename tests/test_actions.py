@@ -85,8 +85,15 @@ def test_summary_raises_the_level_for_an_unanswered_screen():
 def test_summary_keeps_an_earlier_red_flag_level():
     slots = {"red_flag": "fever_unwell", "triage_level": "urgent", "pain_onset": "next_day"}
     dispatcher, events = run(actions.ActionTriageSummary(), tracker(slots))
-    assert "triage_level" not in slot_events(events)  # the urgent level stands
+    assert slot_events(events)["triage_level"] == "urgent"
+    assert "Remember the warning sign" in texts(dispatcher)
+
+
+def test_no_summary_after_an_escalation_found_in_an_answer():
+    slots = {"red_flag": "pop_cannot_move", "triage_level": "urgent", "escalated_in_form": True}
+    dispatcher, events = run(actions.ActionTriageSummary(), tracker(slots))
     assert "stopped the questions because of the warning sign" in texts(dispatcher)
+    assert slot_events(events) == {"escalated_in_form": None}
 
 
 def test_escalation_sets_slots_ends_the_form_and_audits(audit_db):

@@ -53,7 +53,8 @@ def finish_form(bot: Backstop, sender: str, answers: dict[str, str], limit: int 
 DEFAULTS = {
     "pain_location": "lower back", "pain_onset": "the next day", "pain_character": "a dull ache",
     "pain_side": "both sides", "pain_radiates": "no, it stays in my back", "numbness": "no",
-    "leg_weakness": "no", "red_flag_screen": "none of these", "pain_duration": "about 2 days",
+    "leg_weakness": "no", "screen_cauda": "none of these", "screen_infection": "no, none of those",
+    "screen_serious": "no", "pain_duration": "about 2 days",
     "pain_trend": "about the same", "pain_severity": "3", "exercise": "deadlifts", "age_band": "I'm 30",
 }
 
@@ -77,7 +78,7 @@ def test_doms_conversation(bot):
     assert slots["triage_level"] == "self_care"
     assert slots["likely_causes"][0] == "doms"
     assert "because" in summary.lower() or "it started" in summary
-    assert "emergency number" in summary
+    assert "spreads below your knee" in summary  # the safety net, not the disclaimer
 
 
 def test_strain_conversation(bot):
@@ -123,7 +124,7 @@ def test_weakness_answer_is_urgent(bot):
 def test_red_flag_opening_message(bot):
     sender = new_sender()
     reply = texts(bot.say(sender, "I peed myself after deadlifts and my back is killing me"))
-    assert "emergency" in reply.lower()
+    assert "emergency care now" in reply
     slots = bot.slots(sender)
     assert slots["triage_level"] == "emergency"
     assert slots["red_flag"] == "bladder_dysfunction"
@@ -134,7 +135,7 @@ def test_red_flag_mid_form_escalates_and_ends_the_form(bot):
     bot.say(sender, "my lower back hurts since squats")
     assert bot.slots(sender)["requested_slot"]
     reply = texts(bot.say(sender, "actually my legs keep giving way and it's getting worse"))
-    assert "emergency" in reply.lower()
+    assert "emergency care now" in reply
     tracker = bot.tracker(sender)
     assert tracker["active_loop"] in ({}, None) or not tracker["active_loop"].get("name")
     assert tracker["slots"]["triage_level"] == "emergency"
@@ -155,7 +156,7 @@ def test_red_flag_right_after_a_knowledge_answer(bot):
     sender = new_sender()
     bot.say(sender, "should I use ice or heat?")
     reply = texts(bot.say(sender, "also I can't feel anything when I wipe"))
-    assert "emergency" in reply.lower()
+    assert "emergency care now" in reply
     assert bot.slots(sender)["red_flag"] == "saddle_anaesthesia"
 
 
@@ -193,7 +194,7 @@ def test_stop_leaves_the_form_politely(bot):
     ("how do I deadlift without hurting my back", "neutral spine"),
     ("is running bad for my back", "running"),
     ("can I keep training with a sore back?", "train"),
-    ("when should I see a doctor?", "emergency"),
+    ("when should I see a doctor?", "same day"),
 ])
 def test_free_questions_answered_from_the_knowledge_base(bot, question, expected):
     reply = texts(bot.say(new_sender(), question))
