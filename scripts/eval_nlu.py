@@ -35,7 +35,7 @@ def holdout_examples(path: Path) -> list[tuple[str, str]]:
 def entity_pairs(result: dict) -> set[tuple[str, str]]:
     pairs = set()
     for e in result.get("entities", []):
-        if e.get("entity") in ("topic", "red_flag", "triage_level"):
+        if e.get("entity") in ("topic", "red_flag", "triage_level", "red_flag_concept", "red_flag_candidate"):
             continue
         value = e.get("value")
         if isinstance(value, float):
