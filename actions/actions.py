@@ -58,8 +58,10 @@ class ValidateAssessmentForm(FormValidationAction):
         intent = _intent(tracker)
         text = tracker.latest_message.get("text") or ""
         entities = tracker.latest_message.get("entities") or []
-        if not requested or (text.startswith("/") and intent != "inform"):
+        if text.startswith("/") and intent != "inform":
             return []
+        if not requested:  # the opening message activates the form: keep its red-flag concepts
+            return evidence(dispatcher, tracker) if intent != "report_red_flag" else []
         if intent in assessment.NEVER_AN_ANSWER and (intent == "report_red_flag" or answers.read(
                 requested, text, intent, entities) in (None, assessment.UNKNOWN)):
             return []  # "stop", "bye", a red flag: the rules take over (an answer misread as "stop" is read)
@@ -86,7 +88,7 @@ class ValidateAssessmentForm(FormValidationAction):
             value = facts[requested]
         given = value if value is not None else tracker.slots_to_validate().get(requested)  # or set by the NLU
         lend = requested in assessment.SCREENS or self._affirms(requested, given)
-        events += self._evidence(dispatcher, tracker, entities, requested if lend else "")
+        events += evidence(dispatcher, tracker, requested if lend else "")
         if lend and requested in LEG_QUESTIONS and not tracker.get_slot("red_flag"):
             events += self._both_legs(dispatcher, tracker, text, requested)
         if tracker.get_slot(requested) is None:
@@ -107,21 +109,6 @@ class ValidateAssessmentForm(FormValidationAction):
         """The reply says yes to the question asked, so the question's subject is lent to it
         ("yes, both legs"); "not weak, my legs are just sore" lends nothing."""
         return value not in (None, INVALID, "no", "none", assessment.UNKNOWN)
-
-    @staticmethod
-    def _evidence(dispatcher: CollectingDispatcher, tracker: Tracker,
-                  entities: List[Dict[str, Any]], question: str) -> List[EventType]:
-        """Red-flag concepts of this session's messages, combined ("a pop" earlier + "can't get up" now),
-        and with what the question being answered implies ("I leaked a little" to the bladder screen)."""
-        new = [str(e.get("value")) for e in entities if e.get("entity") == "red_flag_concept"]
-        if not new:
-            return []
-        evidence = sorted(set(tracker.get_slot("red_flag_evidence") or []) | set(new))
-        events: List[EventType] = [SlotSet("red_flag_evidence", evidence)]
-        flag_id = redflags.in_answer_to(question, new) or redflags.across_turns(evidence)
-        if flag_id and not tracker.get_slot("red_flag"):
-            events += escalate(dispatcher, tracker, flag_id)
-        return events
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -169,6 +156,26 @@ class ValidateAssessmentForm(FormValidationAction):
         dispatcher.utter_message(text=("Thanks, noted. " if noted else "Sorry, I didn't catch that. ")
                                  + assessment.HINTS[slot])
         return {slot: None, "missed_questions": misses}
+
+
+def evidence(dispatcher: CollectingDispatcher, tracker: Tracker, question: str = "") -> List[EventType]:
+    """Red-flag concepts of this session's messages, combined ("a pop" earlier + "can't get up" now),
+    and with what the question being answered implies ("I leaked a little" to the bladder screen);
+    escalates when they complete a red flag."""
+    entities = tracker.latest_message.get("entities") or []
+    new = [str(e.get("value")) for e in entities if e.get("entity") == "red_flag_concept"]
+    if not new:
+        return []
+    found = sorted(set(tracker.get_slot("red_flag_evidence") or []) | set(new))
+    events: List[EventType] = [SlotSet("red_flag_evidence", found)]
+    flag_id = redflags.in_answer_to(question, new) or redflags.across_turns(found)
+    if flag_id and not tracker.get_slot("red_flag"):
+        events += escalate(dispatcher, tracker, flag_id)
+    return events
+
+
+def escalated(events: List[EventType]) -> bool:
+    return any(e.get("name") == "red_flag" for e in events)
 
 
 def interrupted(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
@@ -244,8 +251,11 @@ class ActionAnswerQuestion(Action):
         exercise = exercises[0] if exercises else tracker.get_slot("exercise")
         topics = [str(t) for t in _entities(tracker, "topic")]
         intent = _intent(tracker)
+        found = evidence(dispatcher, tracker)  # "I can't get up off the bench" after "felt a pop"
+        if escalated(found):
+            return found
         _send(dispatcher, replies.answer(intent, topics, exercise))
-        return interrupted(dispatcher, tracker)
+        return found + interrupted(dispatcher, tracker)
 
 
 class ActionEscalateRedFlag(Action):

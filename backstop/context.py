@@ -161,6 +161,8 @@ class ConText:
                 return not ((i - step) in target_tokens and (i + step) in target_tokens)
             return False
 
+        if trig.direction in ("forward", "both") and trig.start < s < trig.end:
+            return True  # the target starts inside the trigger ("do not [have a temperature]")
         if trig.direction in ("forward", "both") and s >= trig.end:
             i, steps = trig.end, 0
             while i < s:

@@ -164,6 +164,9 @@ class RedFlagDetector:
                 concepts.setdefault(concept, words)
             for hit in self.complete(found):
                 hits.setdefault(hit.flag_id, hit)
+        joined = across_turns(concepts) if len(sentences) > 1 else None  # "POP then agony. cant stand"
+        if joined and joined not in hits:
+            hits[joined] = RedFlagHit(joined, self.levels[joined], " … ".join(concepts))
         ordered = sorted(hits.values(), key=lambda h: LEVEL_RANK[h.level])
         candidates = [fid for fid in self.candidates(concepts) if fid not in hits]
         return Detection(tuple(ordered), tuple(candidates), tuple(concepts))

@@ -33,7 +33,7 @@ step "scale-out" "grep -Eo '[0-9]+ passed.*' results/scale-out.log | tail -1" \
 step "nlu hold-out" "grep -E 'hold-out intent accuracy|entities: precision' results/nlu_hold-out.log | tr '\n' ' '" \
   .venv/bin/python scripts/eval_nlu.py
 step "conversations" "grep -E '^== |^acceptable|^under|^median' results/conversations.log | tr '\n' ' '" \
-  .venv/bin/python scripts/eval_conversations.py --report-only
+  .venv/bin/python scripts/eval_conversations.py
 step "red flags" "grep -E '^== |emergency\+urgent|false escalations|^probes' results/red_flags.log | tr '\n' ' '" \
   .venv/bin/python scripts/eval_redflags.py
 

@@ -256,3 +256,13 @@ def test_both_legs_are_seen_when_the_nlu_already_filled_the_answer(audit_db):
     t.events.append({"event": "slot", "name": "numbness", "value": "yes"})  # filled by the NLU mapping
     events = asyncio.run(actions.ValidateAssessmentForm().run(CollectingDispatcher(), t, DOMAIN))
     assert slot_events(events)["red_flag"] == "bilateral_sciatica"
+
+
+def test_a_question_that_completes_earlier_evidence_is_escalated_not_answered(audit_db):
+    t = tracker({"red_flag_evidence": ["POP"], "requested_slot": "leg_weakness"}, intent="ask_exercise_safety",
+                text="I can't get up off the bench", active_loop="assessment_form",
+                entities=[{"entity": "red_flag_concept", "value": "IMMOBILE"}])
+    dispatcher, events = run(actions.ActionAnswerQuestion(), t)
+    got = slot_events(events)
+    assert got["red_flag"] == "pop_cannot_move" and got["escalated_in_form"] is True
+    assert "Bench" not in texts(dispatcher) and "same-day" in texts(dispatcher)
