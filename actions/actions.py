@@ -17,6 +17,9 @@ from backstop import answers, assessment, audit, clinic, knowledge, redflags, re
 logger = logging.getLogger(__name__)
 
 INVALID = "__invalid__"
+# what a correction changed, in the confirmation
+CHANGED = {"pain_location": "where it hurts", "pain_side": "the side", "pain_onset": "when it started",
+           "pain_duration": "how long you've had it", "pain_severity": "how bad it is", "age_band": "your age"}
 # questions about leg symptoms, and the red flag the same symptom in both legs is
 LEG_QUESTIONS = {"pain_radiates": "bilateral_sciatica", "numbness": "bilateral_sciatica",
                  "leg_weakness": "bilateral_leg_weakness"}
@@ -31,6 +34,11 @@ def _send(dispatcher: CollectingDispatcher, messages: List[Dict[str, Any]]) -> N
 
 def _entities(tracker: Tracker, name: str) -> List[Any]:
     return [e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == name]
+
+
+def _join(items: Any) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _intent(tracker: Tracker) -> str:
@@ -72,10 +80,16 @@ class ValidateAssessmentForm(FormValidationAction):
             # the conditional safety reply first (a rule); the same one again, or a reply to a safety
             # screen (which has just asked about those signs), is read as an answer
             return []
+        known = {k: v for k, v in tracker.slots.items() if k != requested}
+        changed = answers.corrections(text, intent, entities, known)
+        if changed:
+            dispatcher.utter_message(text="Got it, I've changed " + _join(CHANGED[k] for k in changed) + ".")
         value = None
         if tracker.get_slot(requested) is None and not text.startswith("/"):
             value = answers.read(requested, text, intent, entities)
-        others = set(tracker.slots_to_validate()) & set(assessment.FORM_SLOTS)
+            if changed and value is not None and requested in answers.CORRECTABLE:
+                value = None  # the correction's words were about the earlier question
+        others = (set(tracker.slots_to_validate()) & set(assessment.FORM_SLOTS)) | set(changed)
         if value is None and not others and intent not in assessment.ANSWER_INTENTS:
             return []  # a question or small talk: let the form reject so the rules answer it
         facts = answers.read_serious(text, intent, entities)
@@ -84,6 +98,7 @@ class ValidateAssessmentForm(FormValidationAction):
                       and e.get("entity") in (*assessment.FORM_SLOTS, *assessment.FACTS)})
         events: List[EventType] = [SlotSet(k, v) for k, v in facts.items()
                                    if tracker.get_slot(k) is None and k != requested]
+        events += [SlotSet(k, v) for k, v in changed.items()]
         if requested in facts:
             value = facts[requested]
         given = value if value is not None else tracker.slots_to_validate().get(requested)  # or set by the NLU

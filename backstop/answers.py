@@ -390,6 +390,28 @@ def leg_sides(text: str) -> set[str]:
     return sides
 
 
+CORRECTION = re.compile(r"\b(actually|i meant|meant to say|scratch that|correction|i misread|misread|my mistake|"
+                        r"i got that wrong|got that wrong|sorry,? (?:it'?s|it is|i'?m)|wait,? no|no wait|"
+                        r"not \w+,? (?:it'?s|but))\b")
+# answers a correction can replace: those a reader only finds in words about that question
+CORRECTABLE = ("pain_location", "pain_side", "pain_onset", "pain_duration", "pain_severity", "age_band")
+
+
+def corrections(text: str, intent: str, entities: Entities, known: Mapping[str, Any]) -> dict[str, Any]:
+    """{slot: new value} for earlier answers that a correction ("actually it's the left", "scratch that,
+    it's been a month", "oh I misread, I'm 61") replaces; empty without a correction cue."""
+    if not CORRECTION.search(_lower(text)):
+        return {}
+    out = {}
+    for slot in CORRECTABLE:
+        if known.get(slot) in (None, ""):
+            continue
+        value = READERS[slot](text, intent, list(entities))
+        if value is not None and value != UNKNOWN and str(value) != str(known[slot]):
+            out[slot] = value
+    return out
+
+
 Reader = Callable[[str, str, Entities], Any]
 READERS: dict[str, Reader] = {
     "pain_location": read_location,

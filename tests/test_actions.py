@@ -266,3 +266,20 @@ def test_a_question_that_completes_earlier_evidence_is_escalated_not_answered(au
     got = slot_events(events)
     assert got["red_flag"] == "pop_cannot_move" and got["escalated_in_form"] is True
     assert "Bench" not in texts(dispatcher) and "same-day" in texts(dispatcher)
+
+
+@pytest.mark.parametrize("slots,text,slot,expected", [
+    ({"pain_side": "one_side"}, "wait, I got that wrong, it's both sides", "pain_side", "both_sides"),
+    ({"pain_duration": "2_to_7_days"}, "scratch that, it's been a month", "pain_duration", "1_to_6_weeks"),
+    ({"age_band": "18_to_49"}, "oh I misread, I'm 61", "age_band", "50_plus"),
+])
+def test_a_correction_replaces_the_earlier_answer(slots, text, slot, expected):
+    events, dispatcher = validate(slots, "pain_severity", text)
+    assert slot_events(events)[slot] == expected
+    assert "changed" in texts(dispatcher)
+    assert slot_events(events).get("pain_severity") is None  # the current question is asked again
+
+
+def test_no_correction_without_a_cue():
+    events, _ = validate({"pain_side": "one_side"}, "pain_severity", "about a 4, across both sides")
+    assert "pain_side" not in slot_events(events)
