@@ -17,6 +17,7 @@ from backstop import answers, assessment, audit, clinic, knowledge, redflags, re
 logger = logging.getLogger(__name__)
 
 INVALID = "__invalid__"
+FOLLOW_UP_WORDS = 8  # a question this short that names no topic follows up the last one
 # what a correction changed, in the confirmation
 CHANGED = {"pain_location": "where it hurts", "pain_side": "the side", "pain_onset": "when it started",
            "pain_duration": "how long you've had it", "pain_severity": "how bad it is", "age_band": "your age"}
@@ -269,8 +270,14 @@ class ActionAnswerQuestion(Action):
         found = evidence(dispatcher, tracker)  # "I can't get up off the bench" after "felt a pop"
         if escalated(found):
             return found
+        last = tracker.get_slot("last_topic")
+        text = tracker.latest_message.get("text") or ""
+        if last and not topics and not exercises and len(text.split()) <= FOLLOW_UP_WORDS:
+            # a short follow-up ("how often?", "what's the usual recovery time?") is about the last topic
+            intent, topics = "ask_condition_info", [last]
         _send(dispatcher, replies.answer(intent, topics, exercise))
-        return found + interrupted(dispatcher, tracker)
+        topic = replies.chosen_topic(intent, topics, exercise)
+        return found + interrupted(dispatcher, tracker) + ([SlotSet("last_topic", topic)] if topic else [])
 
 
 class ActionEscalateRedFlag(Action):

@@ -84,11 +84,16 @@ def _with_ice_or_heat(topics: Sequence[str]) -> str | None:
     return None
 
 
+def chosen_topic(intent: str, topics: Sequence[str], exercise: str | None) -> str | None:
+    """The "collection:id" :func:`answer` answers for this question."""
+    return _with_ice_or_heat(topics) or pick_topic(intent, topics, exercise)
+
+
 def answer(intent: str, topics: Sequence[str], exercise: str | None = None,
            kb: knowledge.KnowledgeBase | None = None) -> list[Reply]:
     """Answer a free question from the knowledge base."""
     kb = kb or knowledge.default()
-    topic = _with_ice_or_heat(topics) or pick_topic(intent, topics, exercise)
+    topic = chosen_topic(intent, topics, exercise)
     if topic is None:
         return [_msg("I can explain DOMS, strains, sciatica, slipped discs and more. Which would you like?",
                      [{"title": "DOMS", "payload": '/ask_condition_info{"topic":"causes:doms"}'},

@@ -283,3 +283,16 @@ def test_a_correction_replaces_the_earlier_answer(slots, text, slot, expected):
 def test_no_correction_without_a_cue():
     events, _ = validate({"pain_side": "one_side"}, "pain_severity", "about a 4, across both sides")
     assert "pain_side" not in slot_events(events)
+
+
+def test_a_short_follow_up_is_about_the_last_topic():
+    t = tracker({"last_topic": "remedies:heat"}, intent="ask_self_care", text="how often?")
+    dispatcher, events = run(actions.ActionAnswerQuestion(), t)
+    assert "Heat" in texts(dispatcher) and slot_events(events)["last_topic"] == "remedies:heat"
+
+
+def test_a_question_naming_a_topic_is_not_a_follow_up():
+    t = tracker({"last_topic": "remedies:heat"}, intent="ask_condition_info", text="what is sciatica?",
+                entities=[{"entity": "topic", "value": "causes:sciatica"}])
+    dispatcher, events = run(actions.ActionAnswerQuestion(), t)
+    assert slot_events(events)["last_topic"] == "causes:sciatica"
