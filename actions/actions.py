@@ -8,7 +8,7 @@ import os
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, ReminderScheduled, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, ReminderScheduled, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -291,6 +291,31 @@ class ActionEscalateRedFlag(Action):
         if tracker.active_loop.get("name"):
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]
         return events
+
+
+class ActionFallback(Action):
+    """The classifier is unsure: a likely question is answered, a likely description of one's pain gets
+    the offer of the assessment, otherwise the two likeliest readings as buttons. Never a bare "didn't
+    get that"."""
+
+    QUESTION_CONFIDENCE = 0.3  # a question intent this likely, or any knowledge topic, is answered
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        ranking = [r for r in tracker.latest_message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+        top = ranking[0] if ranking else {"name": "", "confidence": 0.0}
+        topics = [str(t) for t in _entities(tracker, "topic")]
+        pain = any(_entities(tracker, s) for s in ("pain_location", "pain_character", "pain_onset", "pain_side"))
+        if top["name"] == "describe_symptoms" or (pain and not top["name"].startswith("ask_")):
+            return [FollowupAction("utter_offer_assessment")]
+        if top["name"].startswith("ask_") and (top["confidence"] >= self.QUESTION_CONFIDENCE or topics):
+            exercises = _entities(tracker, "exercise")
+            _send(dispatcher, replies.answer(top["name"], topics, exercises[0] if exercises else None))
+            return []
+        _send(dispatcher, replies.fallback_choices([r["name"] for r in ranking[:2]]))
+        return []
 
 
 class ActionCheckRedFlag(Action):

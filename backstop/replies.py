@@ -310,3 +310,24 @@ def red_flag_check(candidates: Sequence[Mapping[str, Any]], emergency: str, in_a
     if in_assessment:  # a "No" button would be read as the answer to the form's question
         return [_msg(f"{heard} {todo}"), _msg("Is it happening to you now? If not, just answer my question.", [yes])]
     return [_msg(f"{heard} {todo}"), _msg("Is it happening to you now?", [yes, {"title": "No", "payload": "/deny"}])]
+
+
+# How each intent reads to a person, for the fallback's "Did you mean...?" buttons.
+INTENT_LABELS = {
+    "describe_symptoms": "Check my symptoms", "ask_cause": "Why does my back hurt?",
+    "ask_condition_info": "Explain a condition", "ask_self_care": "What helps now",
+    "ask_prevention": "Avoid it next time", "ask_exercise_safety": "Can I keep training?",
+    "ask_see_doctor": "Should I see a doctor?", "request_human": "Talk to the clinic",
+    "ask_capabilities": "What can you do?", "request_checkin": "Check in with me later",
+}
+CAN_DO = ("I can check your symptoms, explain things like DOMS or sciatica, suggest what helps now and how "
+          "to avoid it next time, and tell you when to see someone.")
+
+
+def fallback_choices(intents: Sequence[str]) -> list[Reply]:
+    """The two likeliest readings of an unclear message as buttons, and what Backstop can do."""
+    buttons = [{"title": INTENT_LABELS[i], "payload": f"/{i}"} for i in intents if i in INTENT_LABELS][:2]
+    text = "Sorry, I'm not sure what you mean. " + CAN_DO
+    if buttons:
+        return [_msg(text), _msg("Did you mean one of these?", buttons)]
+    return [_msg(text)]

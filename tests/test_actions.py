@@ -296,3 +296,31 @@ def test_a_question_naming_a_topic_is_not_a_follow_up():
                 entities=[{"entity": "topic", "value": "causes:sciatica"}])
     dispatcher, events = run(actions.ActionAnswerQuestion(), t)
     assert slot_events(events)["last_topic"] == "causes:sciatica"
+
+
+def fallback_tracker(ranking: list[tuple[str, float]], entities: list | None = None, text: str = "hmm") -> Tracker:
+    t = tracker(intent="nlu_fallback", text=text, entities=entities)
+    t.latest_message["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.45}] + [
+        {"name": n, "confidence": c} for n, c in ranking]
+    return t
+
+
+def test_fallback_answers_a_likely_question():
+    t = fallback_tracker([("ask_self_care", 0.4), ("ask_prevention", 0.3)],
+                         entities=[{"entity": "topic", "value": "remedies:heat"}])
+    dispatcher, _ = run(actions.ActionFallback(), t)
+    assert "Heat" in texts(dispatcher) and "not sure what you mean" not in texts(dispatcher)
+
+
+def test_fallback_offers_the_assessment_for_a_description_of_pain():
+    t = fallback_tracker([("describe_symptoms", 0.35), ("inform", 0.3)])
+    _, events = run(actions.ActionFallback(), t)
+    assert events == [{"event": "followup", "timestamp": None, "name": "utter_offer_assessment"}]
+
+
+def test_fallback_offers_the_two_likeliest_readings():
+    t = fallback_tracker([("request_human", 0.3), ("ask_capabilities", 0.25), ("greet", 0.1)])
+    dispatcher, _ = run(actions.ActionFallback(), t)
+    buttons = dispatcher.messages[-1]["buttons"]
+    assert [b["payload"] for b in buttons] == ["/request_human", "/ask_capabilities"]
+    assert "check your symptoms" in texts(dispatcher)
