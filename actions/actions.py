@@ -17,6 +17,8 @@ from backstop import answers, assessment, audit, clinic, knowledge, redflags, re
 logger = logging.getLogger(__name__)
 
 INVALID = "__invalid__"
+# question intents whose rules already offer the assessment after the answer (data/rules/questions.yml)
+OFFERED_BY_RULES = {"ask_cause", "ask_prevention", "ask_exercise_safety"}
 FOLLOW_UP_WORDS = 8  # a question this short that names no topic follows up the last one
 # what a correction changed, in the confirmation
 CHANGED = {"pain_location": "where it hurts", "pain_side": "the side", "pain_onset": "when it started",
@@ -277,7 +279,11 @@ class ActionAnswerQuestion(Action):
             intent, topics = "ask_condition_info", [last]
         _send(dispatcher, replies.answer(intent, topics, exercise))
         topic = replies.chosen_topic(intent, topics, exercise)
-        return found + interrupted(dispatcher, tracker) + ([SlotSet("last_topic", topic)] if topic else [])
+        events = found + interrupted(dispatcher, tracker) + ([SlotSet("last_topic", topic)] if topic else [])
+        own_pain = any(_entities(tracker, s) for s in ("pain_location", "pain_character", "pain_onset"))
+        if own_pain and not tracker.active_loop.get("name") and intent not in OFFERED_BY_RULES:
+            events.append(FollowupAction("utter_offer_assessment"))  # "my lower back is killing me lol"
+        return events
 
 
 class ActionEscalateRedFlag(Action):

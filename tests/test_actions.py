@@ -324,3 +324,18 @@ def test_fallback_offers_the_two_likeliest_readings():
     buttons = dispatcher.messages[-1]["buttons"]
     assert [b["payload"] for b in buttons] == ["/request_human", "/ask_capabilities"]
     assert "check your symptoms" in texts(dispatcher)
+
+
+def test_a_description_of_ones_pain_read_as_a_question_is_answered_then_offered_the_assessment():
+    t = tracker(intent="ask_self_care", text="my lower back is killing me lol",
+                entities=[{"entity": "pain_location", "value": "lower_back"}])
+    dispatcher, events = run(actions.ActionAnswerQuestion(), t)
+    assert dispatcher.messages and events[-1]["name"] == "utter_offer_assessment"
+
+
+def test_unanswered_leg_weakness_is_not_ruled_out():
+    slots = {"pain_location": "lower_back", "pain_onset": "next_day", "leg_weakness": "unknown",
+             "screen_cauda": "none", "screen_infection": "none", "screen_serious": "none",
+             "pain_duration": "under_2_days", "age_band": "18_to_49"}
+    _, events = run(actions.ActionTriageSummary(), tracker(slots))
+    assert slot_events(events)["triage_level"] == "see_doctor"

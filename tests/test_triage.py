@@ -81,9 +81,10 @@ def test_vignette_shovelling_with_foot_drop_is_urgent():
     assert triage.assess(answers).level == "urgent"
 
 
-def test_nothing_known_is_self_care_with_no_causes():
+def test_nothing_known_is_not_self_care_because_leg_weakness_is_not_ruled_out():
     result = triage.assess({})
-    assert result.level == "self_care"
+    assert result.level == "see_doctor"
+    assert result.level_reasons == ("weakness in a leg was not ruled out",)
     assert result.causes == ()
 
 
