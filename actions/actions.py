@@ -39,11 +39,6 @@ def _entities(tracker: Tracker, name: str) -> List[Any]:
     return [e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == name]
 
 
-def _join(items: Any) -> str:
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def _intent(tracker: Tracker) -> str:
     return (tracker.latest_message.get("intent") or {}).get("name") or ""
 
@@ -73,11 +68,13 @@ class ValidateAssessmentForm(FormValidationAction):
             return []
         if not requested:  # the opening message activates the form: keep its red-flag concepts
             return evidence(dispatcher, tracker) if intent != "report_red_flag" else []
-        if intent in assessment.NEVER_AN_ANSWER and (intent == "report_red_flag" or answers.read(
-                requested, text, intent, entities) in (None, assessment.UNKNOWN)):
+        # the reply read as an answer to the question asked, once (None: it does not answer it)
+        reading = None if tracker.get_slot(requested) is not None else answers.read(requested, text, intent, entities)
+        if intent in assessment.NEVER_AN_ANSWER and (intent == "report_red_flag"
+                                                     or reading in (None, assessment.UNKNOWN)):
             return []  # "stop", "bye", a red flag: the rules take over (an answer misread as "stop" is read)
         candidates = sorted(str(e.get("value")) for e in entities if e.get("entity") == "red_flag_candidate")
-        screen_read = requested in assessment.SCREENS and answers.read(requested, text, intent, entities) is not None
+        screen_read = requested in assessment.SCREENS and reading is not None
         if (intent == "check_red_flag" and not screen_read
                 and (candidates or ["general"]) != tracker.get_slot("red_flag_checked")):
             # the conditional safety reply first (a rule); the same one again, or a reply to a safety
@@ -86,12 +83,10 @@ class ValidateAssessmentForm(FormValidationAction):
         known = {k: v for k, v in tracker.slots.items() if k != requested}
         changed = answers.corrections(text, intent, entities, known)
         if changed:
-            dispatcher.utter_message(text="Got it, I've changed " + _join(CHANGED[k] for k in changed) + ".")
-        value = None
-        if tracker.get_slot(requested) is None and not text.startswith("/"):
-            value = answers.read(requested, text, intent, entities)
-            if changed and value is not None and requested in answers.CORRECTABLE:
-                value = None  # the correction's words were about the earlier question
+            dispatcher.utter_message(text="Got it, I've changed " + replies.join([CHANGED[k] for k in changed]) + ".")
+        value = None if text.startswith("/") else reading
+        if changed and requested in answers.CORRECTABLE:
+            value = None  # the correction's words were about the earlier question
         others = (set(tracker.slots_to_validate()) & set(assessment.FORM_SLOTS)) | set(changed)
         if value is None and not others and intent not in assessment.ANSWER_INTENTS:
             return []  # a question or small talk: let the form reject so the rules answer it
@@ -166,14 +161,11 @@ class ValidateAssessmentForm(FormValidationAction):
             return {slot: None, "missed_questions": misses}
         if clean is not None:
             return {slot: clean}
-        misses[slot] = misses.get(slot, 0) + 1
-        if misses[slot] >= assessment.MAX_ASKS:
-            give_up = assessment.give_up_value(slot)
-            dispatcher.utter_message(text=replies.MOVE_ON[give_up])
-            return {slot: give_up, "missed_questions": misses}
-        dispatcher.utter_message(text=("Thanks, noted. " if noted else "Sorry, I didn't catch that. ")
-                                 + assessment.HINTS[slot])
-        return {slot: None, "missed_questions": misses}
+        missed = count_miss(dispatcher, tracker, slot)
+        if missed.get(slot) is None:
+            dispatcher.utter_message(text=("Thanks, noted. " if noted else "Sorry, I didn't catch that. ")
+                                     + assessment.HINTS[slot])
+        return {slot: None, **missed}
 
 
 def evidence(dispatcher: CollectingDispatcher, tracker: Tracker, question: str = "") -> List[EventType]:
@@ -202,13 +194,19 @@ def interrupted(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Even
     requested = tracker.get_slot("requested_slot")
     if not tracker.active_loop.get("name") or not requested or tracker.get_slot(requested) is not None:
         return []
+    return [SlotSet(k, v) for k, v in count_miss(dispatcher, tracker, requested).items() if v is not None]
+
+
+def count_miss(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> Dict[str, Any]:
+    """One more unanswered ask of ``slot``: {"missed_questions": ...}, plus {slot: unknown or
+    not_ruled_out} and a "let's move on" once it has been asked MAX_ASKS times."""
     misses = dict(tracker.get_slot("missed_questions") or {})
-    misses[requested] = misses.get(requested, 0) + 1
-    if misses[requested] < assessment.MAX_ASKS:
-        return [SlotSet("missed_questions", misses)]
-    give_up = assessment.give_up_value(requested)
+    misses[slot] = misses.get(slot, 0) + 1
+    if misses[slot] < assessment.MAX_ASKS:
+        return {"missed_questions": misses}
+    give_up = assessment.give_up_value(slot)
     dispatcher.utter_message(text=replies.MOVE_ON[give_up])
-    return [SlotSet("missed_questions", misses), SlotSet(requested, give_up)]
+    return {"missed_questions": misses, slot: give_up}
 
 
 def escalate(dispatcher: CollectingDispatcher, tracker: Tracker, flag_id: str,

@@ -153,8 +153,8 @@ def remedy_info(remedy: Mapping[str, Any], kb: knowledge.KnowledgeBase) -> list[
 def exercise_info(ex: Mapping[str, Any], kb: knowledge.KnowledgeBase) -> list[Reply]:
     return [
         _msg(f"**{ex['name']} without hurting your back**\nForm cues:\n" + _bullets(ex["form_cues"], 3)
-             + "\nAvoid: " + _join([f.lower() for f in ex["common_faults"][:2]]) + "."),
-        _msg("While your back settles: " + _join([r.lower() for r in ex["regressions"][:2]]) + ". "
+             + "\nAvoid: " + join([f.lower() for f in ex["common_faults"][:2]]) + "."),
+        _msg("While your back settles: " + join([r.lower() for r in ex["regressions"][:2]]) + ". "
              + _first_sentence(ex["return_to_training"])),
     ]
 
@@ -199,21 +199,21 @@ def summary(result: TriageResult, answers: Mapping[str, Any],
     kb = kb or knowledge.default()
     level = LEVEL_TEXT[result.level]
     if result.level_reasons:
-        level += " Why: " + _join(result.level_reasons[:3]) + "."
+        level += " Why: " + join(result.level_reasons[:3]) + "."
     parts = [_msg(_fit(level))]
     if result.causes:
         lines = []
         for match in result.causes:
             cause = kb.causes[match.cause_id]
-            lines.append(f"- {cause['name']}: it {_join(match.reasons[:2])}")
+            lines.append(f"- {cause['name']}: it {join(match.reasons[:2])}")
         parts.append(_msg(_fit("What may fit (" + NOT_A_DIAGNOSIS.rstrip(".").lower() + "):\n" + "\n".join(lines))))
     now = _self_care(result, kb)[:2]
     exercise = kb.exercises.get(str(answers.get("exercise")))
     later = exercise["form_cues"][:2] if exercise else _prevention(result, kb)[:2]
-    todo = "Now: " + _join([t[0].lower() + t[1:].rstrip(".") for t in now]) + "." if now else ""
+    todo = "Now: " + join([t[0].lower() + t[1:].rstrip(".") for t in now]) + "." if now else ""
     if later:
         todo += ("\nNext " + (exercise["name"].lower() + " session" if exercise else "time") + ": "
-                 + _join([t[0].lower() + t[1:].rstrip(".") for t in later]) + ".")
+                 + join([t[0].lower() + t[1:].rstrip(".") for t in later]) + ".")
     if todo:
         parts.append(_msg(_fit(todo)))
     buttons = []
@@ -259,7 +259,8 @@ def _prevention(result: TriageResult, kb: knowledge.KnowledgeBase) -> list[str]:
     return [f"{item['name']}: {_first_sentence(item['advice'])}" for item in items]
 
 
-def _join(items: Sequence[str]) -> str:
+def join(items: Sequence[str]) -> str:
+    """Items as "a, b and c"."""
     items = [i.rstrip(".") for i in items]
     if len(items) <= 1:
         return "".join(items)
@@ -295,7 +296,7 @@ def red_flag_check(candidates: Sequence[Mapping[str, Any]], emergency: str, in_a
     """The conditional safety reply: the warning signs Backstop may have heard, what to do if they
     apply, and one question. Sent when the detector is silent but the message may be a red flag."""
     if candidates:
-        names = _join([c["name"][0].lower() + c["name"][1:] for c in candidates])
+        names = join([c["name"][0].lower() + c["name"][1:] for c in candidates])
         heard = f"I may have misread you, but that could be a warning sign: {names}."
         worst = min((c["level"] for c in candidates), key=["emergency", "urgent"].index)
     else:
