@@ -21,8 +21,8 @@ from backstop import knowledge
 RULES_FILE = knowledge.KNOWLEDGE_DIR / "context_rules.yml"
 CATEGORIES = ("negated", "hypothetical", "historical", "resolved", "other")
 NUMBER_WORDS = {
-    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "few", "couple", "several", "many", "some",
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "fifteen", "twenty", "thirty", "forty", "fifty", "few", "couple", "several", "many", "some",
 }
 
 Phrase = tuple[str, ...]
@@ -93,12 +93,14 @@ class ConText:
         other = cats["other"]
         for det in other.get("determiners") or []:
             for rel in other.get("relations") or []:
-                self.triggers.append((_phrase(f"{det} {rel}"), "other", "forward"))
+                for form in (rel, f"{rel}s"):
+                    self.triggers.append((_phrase(f"{det} {form}"), "other", "forward"))
         self.pseudo = PhraseSet([_phrase(p) for cat in CATEGORIES for p in cats[cat].get("pseudo") or []])
         self.list_conjunctions = set(cats["negated"].get("list_conjunctions") or [])
         self.historical_ignores = set(cats["historical"].get("ignores") or [])
         self.termination = PhraseSet([_phrase(p) for p in rules["termination"]])
         self.first_person = set(rules["first_person"])
+        self.first_person_after = set(rules.get("first_person_after") or [])
         self.current = PhraseSet([_phrase(p) for p in rules["current"]])
         gq = rules["general_question"]
         self.question_starts = [_phrase(p) for p in gq["starts"]]
@@ -122,7 +124,7 @@ class ConText:
                 continue
             triggers += [Trigger(cat, d, s, e) for cat, d in self._trigger_phrases[phrase]]
         trigger_tokens = {i for t in triggers for i in range(t.start, t.end)}
-        terminators = {i for s, e, _ in self.termination.find(tokens) for i in range(s, e)} - trigger_tokens
+        terminators = {i for s, e, _ in self.termination.find(tokens) for i in range(s, e)} - trigger_tokens - blocked
         current = {i for s, e, _ in self.current.find(tokens) for i in range(s, e)} - trigger_tokens
         general = self._general_question(tokens)
         out: dict[int, set[str]] = {}
@@ -152,7 +154,7 @@ class ConText:
             if i in terminators:
                 return True
             if trig.category == "other" and tokens[i] in self.first_person:
-                return True
+                return i == 0 or tokens[i - 1] not in self.first_person_after
             if trig.category in ("historical", "resolved") and i in current:
                 return True
             if trig.category == "negated" and tokens[i] in self.list_conjunctions:
@@ -168,7 +170,8 @@ class ConText:
             while i < s:
                 if stops(i, 1) or steps >= window:
                     return False
-                i, steps = i + 1, steps + 1
+                # a list of symptoms carries the scope on ("no loss of control of my bladder or bowels")
+                i, steps = i + 1, steps + (i not in target_tokens)
             if steps <= window:
                 return True
         if trig.direction in ("backward", "both") and e <= trig.start:
@@ -176,7 +179,7 @@ class ConText:
             while i >= e:
                 if stops(i, -1) or steps >= window:
                     return False
-                i, steps = i - 1, steps + 1
+                i, steps = i - 1, steps + (i not in target_tokens)
             return steps <= window
         return False
 

@@ -44,6 +44,8 @@ _CONTRACTIONS = [
     (r"\bi'?m\b", "i am"),
     (r"\b(nothing|it|that|what|there|everything)'s\b", r"\1 is"),
     (r"\bi'?ve\b", "i have"),
+    (r"\b(they|you|we)'re\b", r"\1 are"),
+    (r"\b(he|she)'s\b", r"\1 is"),
     (r"\bi'?d\b", "i had"),
     (r"\bu\b", "you"),
     (r"\bur\b", "your"),
@@ -65,10 +67,11 @@ class RedFlagHit:
     evidence: str
 
 
-# A body temperature written as a number ("temp is 38.8", "101F") reads as fever.
+# A body temperature written as a number ("temp is 38.8", "101F", "temperature 39") reads as fever.
 _TEMPERATURE = re.compile(
     r"\b(?:3[89]|4[01])[.,]\d\s*(?:°|c\b|degrees)?(?!\s*(?:km|k\b|kg|mi|miles|lbs?|%))"
     r"|\b10[0-4](?:\.\d)?\s*(?:°\s*f|f\b|degrees)"
+    r"|\btemp(?:erature)?\s*(?:is|was|of|at|says|reads|hit|up to)?\s*(?:3[89]|4[01])(?:[.,]\d)?\b"
 )
 
 
@@ -97,11 +100,15 @@ class Detection:
     one of whose concepts was mentioned about the user now without completing a rule
     ("my bladder feels weird"): what a conditional safety reply asks about.
     ``concepts`` are those concepts, for combining evidence across a conversation.
+    ``ruled_out`` are warning-sign concepts mentioned only negated, as a question, in the
+    past or about someone else ("no numbness", "my dad's legs are weak"): the learned signal
+    cannot read that context, so it does not overrule ConText there.
     """
 
     hits: tuple[RedFlagHit, ...]
     candidates: tuple[str, ...]
     concepts: tuple[str, ...]
+    ruled_out: tuple[str, ...] = ()
 
 
 class RedFlagDetector:
@@ -155,11 +162,12 @@ class RedFlagDetector:
         text = _normalise(text[:MAX_CHARS])
         hits: dict[str, RedFlagHit] = {}
         concepts: dict[str, str] = {}
+        modified: set[str] = set()
         sentences = [s for s in _SENTENCE_SPLIT.split(text) if s.strip()]
         if len(text.split()) <= SHORT_MESSAGE_WORDS:
             sentences = [" , ".join(sentences)]  # "pop. then pain. cant move." is one thought
         for sentence in sentences:
-            found = self._concepts(sentence)
+            found = self._concepts(sentence, modified)
             for concept, words in found.items():
                 concepts.setdefault(concept, words)
             for hit in self.complete(found):
@@ -169,7 +177,8 @@ class RedFlagDetector:
             hits[joined] = RedFlagHit(joined, self.levels[joined], " … ".join(concepts))
         ordered = sorted(hits.values(), key=lambda h: LEVEL_RANK[h.level])
         candidates = [fid for fid in self.candidates(concepts) if fid not in hits]
-        return Detection(tuple(ordered), tuple(candidates), tuple(concepts))
+        ruled_out = sorted(c for c in modified - set(concepts) if c in self.suggestive)
+        return Detection(tuple(ordered), tuple(candidates), tuple(concepts), tuple(ruled_out))
 
     def complete(self, found: dict[str, str] | set[str] | tuple[str, ...]) -> list[RedFlagHit]:
         """The red flags whose every concept of one combination is in ``found``, most severe first."""
@@ -189,8 +198,9 @@ class RedFlagDetector:
                if any(c in found and c in self.suggestive for combo in combos for c in combo)]
         return sorted(out, key=lambda fid: LEVEL_RANK[self.levels[fid]])
 
-    def _concepts(self, sentence: str) -> dict[str, str]:
-        """Concepts of this sentence about the user now: concept -> the words that said it."""
+    def _concepts(self, sentence: str, modified: set[str]) -> dict[str, str]:
+        """Concepts of this sentence about the user now: concept -> the words that said it.
+        Concepts ConText puts out of scope (negated, someone else's...) are added to ``modified``."""
         from spacy.tokens import Doc
 
         raw = self.nlp.make_doc(sentence)
@@ -209,7 +219,9 @@ class RedFlagDetector:
         cats = self.context.analyse([t.lower_ for t in doc], matches)
         found: dict[str, str] = {}
         for index, (s, e, concept) in enumerate(matches):
-            if concept not in found and not cats[index]:
+            if cats[index]:
+                modified.add(concept)
+            elif concept not in found:
                 found[concept] = doc[s:e].text
         return found
 
@@ -273,10 +285,14 @@ CLASSIFIER_CHECK_THRESHOLD = 0.9
 
 def decide(detection: Detection, classifier_confidence: float, would_fall_back: bool) -> Decision:
     """Detector first; a confident classifier or an unclear message with a warning-sign word is
-    never left to the fallback: it gets the conditional safety reply (biased to safety)."""
+    never left to the fallback: it gets the conditional safety reply (biased to safety). A message
+    whose only warning signs ConText ruled out ("no weakness at all") is not checked: the classifier
+    reacts to the topic words and cannot read the negation."""
     if detection.hits:
         top = detection.hits[0]
         return Decision("escalate", top.flag_id, top.level)
+    if detection.ruled_out and not detection.candidates:
+        return Decision("none")
     if classifier_confidence >= CLASSIFIER_CHECK_THRESHOLD or (would_fall_back and detection.candidates):
         return Decision("check", POSSIBLE, None, detection.candidates[:3])
     return Decision("none")

@@ -48,6 +48,13 @@ def cats(ctx: context.ConText, sentence: str, target: str) -> set[str]:
     ("i fell off a ladder five years ago", "fell off", {"historical"}),
     ("i fell five years ago and now my legs are weak", "weak", set()),  # "now" ends the past
     ("had sciatica in both legs , fully healed", "sciatica", {"resolved"}),
+    ("a lady in my yoga class passed out", "passed out", {"other"}),  # "my" after a preposition is hers
+    ("the man next to me collapsed", "collapsed", {"other"}),
+    ("my uncles legs are getting weaker", "weaker", {"other"}),      # a possessive without apostrophe
+    ("i have not lost control of my bladder or bowels", "bowels|bladder|lost control", {"negated"}),
+    ("had a numb bum for a while in 2012", "numb", {"historical"}),  # "for a while" does not terminate
+    ("had a fever last week but it is gone", "fever", {"resolved"}),
+    ("i can not pee but the pain is better now", "can not pee", set()),  # "but" guards the bladder
 ])
 def test_categories(ctx, sentence, target, expected):
     assert cats(ctx, sentence, target) == expected

@@ -124,6 +124,14 @@ def test_decide_never_leaves_a_confident_classifier_to_the_fallback(detector):
     assert redflags.decide(silent, 0.1, would_fall_back=False).action == "none"
 
 
+def test_decide_trusts_context_over_a_confident_classifier(detector):
+    # the classifier hears "weakness" and "bladder"; ConText reads the negation and the other person
+    for text in ("legs feel strong, no weakness whatsoever", "my husband has lost control of his bladder"):
+        detection = detector.analyse(text)
+        assert detection.hits == () and detection.ruled_out
+        assert redflags.decide(detection, 1.0, would_fall_back=False).action == "none"
+
+
 def test_decide_checks_an_unclear_message_with_a_warning_sign_word(detector):
     detection = detector.analyse("bladder weird??")
     assert redflags.decide(detection, 0.0, would_fall_back=True).action == "check"
