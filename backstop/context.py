@@ -111,8 +111,11 @@ class ConText:
             self._trigger_phrases.setdefault(phrase, []).append((cat, direction))
         self._trigger_set = PhraseSet(list(self._trigger_phrases))
 
-    def analyse(self, tokens: Sequence[str], targets: Sequence[tuple[int, int, str]]) -> dict[int, set[str]]:
-        """Categories of each target (start, end, concept), keyed by the target's index."""
+    def analyse(self, tokens: Sequence[str], targets: Sequence[tuple[int, int, str]],
+                personal: bool = False) -> dict[int, set[str]]:
+        """Categories of each target (start, end, concept), keyed by the target's index.
+        ``personal``: the message speaks of the writer elsewhere ("is it normal to ...? I couldn't
+        hold it"), so a general-sounding question in this sentence is about them too."""
         tokens = [t.lower() for t in tokens]
         target_tokens = {i for s, e, _ in targets for i in range(s, e)}
         # pseudo-triggers and the targets' own words (e.g. "can not" in "can not pee") never trigger
@@ -126,7 +129,7 @@ class ConText:
         trigger_tokens = {i for t in triggers for i in range(t.start, t.end)}
         terminators = {i for s, e, _ in self.termination.find(tokens) for i in range(s, e)} - trigger_tokens - blocked
         current = {i for s, e, _ in self.current.find(tokens) for i in range(s, e)} - trigger_tokens
-        general = self._general_question(tokens)
+        general = not personal and self._general_question(tokens)
         out: dict[int, set[str]] = {}
         for index, (s, e, concept) in enumerate(targets):
             cats = {"hypothetical"} if general else set()
@@ -138,8 +141,12 @@ class ConText:
             out[index] = cats
         return out
 
+    def speaks_of_writer(self, tokens: Sequence[str]) -> bool:
+        """Whether these tokens contain a first-person word."""
+        return bool(self.first_person.intersection(t.lower() for t in tokens))
+
     def _general_question(self, tokens: list[str]) -> bool:
-        if self.first_person.intersection(tokens):
+        if self.speaks_of_writer(tokens):
             return False
         if self.question_cues.find(tokens):
             return True

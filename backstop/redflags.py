@@ -166,8 +166,9 @@ class RedFlagDetector:
         sentences = [s for s in _SENTENCE_SPLIT.split(text) if s.strip()]
         if len(text.split()) <= SHORT_MESSAGE_WORDS:
             sentences = [" , ".join(sentences)]  # "pop. then pain. cant move." is one thought
+        personal = self.context.speaks_of_writer(re.findall(r"[a-z]+", text))
         for sentence in sentences:
-            found = self._concepts(sentence, modified)
+            found = self._concepts(sentence, modified, personal)
             for concept, words in found.items():
                 concepts.setdefault(concept, words)
             for hit in self.complete(found):
@@ -198,7 +199,7 @@ class RedFlagDetector:
                if any(c in found and c in self.suggestive for combo in combos for c in combo)]
         return sorted(out, key=lambda fid: LEVEL_RANK[self.levels[fid]])
 
-    def _concepts(self, sentence: str, modified: set[str]) -> dict[str, str]:
+    def _concepts(self, sentence: str, modified: set[str], personal: bool = False) -> dict[str, str]:
         """Concepts of this sentence about the user now: concept -> the words that said it.
         Concepts ConText puts out of scope (negated, someone else's...) are added to ``modified``."""
         from spacy.tokens import Doc
@@ -216,7 +217,7 @@ class RedFlagDetector:
         ]
         if not matches:
             return {}
-        cats = self.context.analyse([t.lower_ for t in doc], matches)
+        cats = self.context.analyse([t.lower_ for t in doc], matches, personal)
         found: dict[str, str] = {}
         for index, (s, e, concept) in enumerate(matches):
             if cats[index]:

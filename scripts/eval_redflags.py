@@ -25,8 +25,8 @@ from nlu_model import parse_all  # noqa: E402
 
 BASE = Path("tests/redflags")
 TUNING = ["positives.yml", "negatives.yml", "set2.yml", "blind.yml", "blind3.yml", "blind4.yml", "blind5.yml",
-          "blind6.yml"]
-BLIND = ["blind7.yml"]
+          "blind6.yml", "blind7.yml"]
+BLIND = ["blind8.yml"]
 RANK = {"emergency": 0, "urgent": 1}
 MAX_FALSE_RATE = 0.01
 
