@@ -34,7 +34,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.messaging import ChoiceMemory, choices, numbered, plain, split_text
+from channels.messaging import ChoiceMemory, PlatformIds, choices, numbered, plain, safe_turns, split_text
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +44,10 @@ MAX_QUICK_REPLIES = 13
 SEND_TIMEOUT = 10  # seconds
 
 
-class MessengerBot(RasaMessengerBot):
+class MessengerBot(PlatformIds, RasaMessengerBot):
     """Rasa's Messenger output with quick replies for buttons and non-blocking sends."""
+
+    channel = "facebook"
 
     def __init__(self, messenger_client: MessengerClient, memory: Optional[ChoiceMemory] = None) -> None:
         super().__init__(messenger_client)
@@ -56,7 +58,8 @@ class MessengerBot(RasaMessengerBot):
             self.messenger_client.send, message, recipient_id, "RESPONSE", timeout=SEND_TIMEOUT
         )
         if isinstance(result, dict) and result.get("error"):
-            logger.error("Messenger did not accept a message to %s: %s", recipient_id, result["error"])
+            error = result["error"] if isinstance(result["error"], dict) else {}
+            logger.error("Messenger did not accept a message (error %s)", error.get("code"))
 
     async def send_action(self, recipient_id: Text, sender_action: Text) -> None:
         await asyncio.to_thread(
@@ -154,6 +157,7 @@ class FacebookInput(RasaFacebookInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         fb_webhook = Blueprint("fb_webhook", __name__)
+        on_new_message = safe_turns(self.name(), on_new_message)
 
         @fb_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -9,14 +9,25 @@
 - ``numbered``: buttons written into the text as "Reply with a number:" options.
 - ``ChoiceMemory``: the buttons last sent to each person, so that a typed "2" (or a button's
   title) becomes that button's payload.
+- ``safe_turns`` / ``PlatformIds``: conversation ids namespaced by channel (``telegram:<chat id>``,
+  ``twilio:<phone>``...), so the same raw id on two channels is two conversations and no other
+  channel can name them; and a failed turn answered like REST answers it (the honest reply with
+  the safety advice, a 2xx to the platform so it does not redeliver, no text or ids in the log).
 """
 
 from __future__ import annotations
 
 import html
+import logging
 import re
 from collections import OrderedDict
-from typing import Any, Dict, Iterable, List, Optional, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text, Tuple
+
+from rasa.core.channels.channel import UserMessage
+
+from channels.rest import DISCLAIMER_START, NO_REPLY, NOT_SAVED, SILENT_COMMANDS
+
+logger = logging.getLogger(__name__)
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 _LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
@@ -180,3 +191,63 @@ class ChoiceMemory:
             if wanted and _norm(title) == wanted:
                 return payload
         return None
+
+
+def conversation_id(channel: Text, platform_id: Any) -> Text:
+    """The conversation id of a platform's user or chat id: ``<channel>:<id>``."""
+    return f"{channel}:{platform_id}"
+
+
+def platform_id(channel: Text, conversation: Any) -> Text:
+    """The platform's own id for a conversation id (ids stored before namespacing pass unchanged)."""
+    value, prefix = str(conversation), f"{channel}:"
+    return value[len(prefix):] if value.startswith(prefix) else value
+
+
+class PlatformIds:
+    """Output-channel mixin: Rasa addresses the conversation (``telegram:123``), the platform wants
+    its own id (``123``). Every reply, check-ins included, goes through ``send_response``."""
+
+    channel: Text = ""
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        await super().send_response(platform_id(self.channel, recipient_id), message)  # type: ignore[misc]
+
+
+def safe_turns(channel: Text, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+               ) -> Callable[[UserMessage], Awaitable[None]]:
+    """``on_new_message`` for a platform: namespaces the sender and never raises.
+
+    When the turn fails (action server or tracker store down...), the person gets the honest
+    "can't look that up" reply with the safety advice, or "not saved" if they were answered;
+    only the exception's type is logged.
+    """
+
+    async def handle(message: UserMessage) -> None:
+        raw = str(message.sender_id)
+        message.sender_id = conversation_id(channel, raw)
+        out = message.output_channel
+        said: List[Text] = []
+        send = out.send_response
+
+        async def counting(recipient_id: Text, reply: Dict[Text, Any]) -> None:
+            said.append(str(reply.get("text") or ""))
+            await send(recipient_id, reply)
+
+        out.send_response = counting  # type: ignore[method-assign]
+        failed = False
+        try:
+            await on_new_message(message)
+        except Exception as exc:  # noqa: BLE001 - the person still gets an answer
+            failed = True
+            logger.error("%s: a turn failed (%s)", channel, type(exc).__name__)
+        answered = any(not t.startswith(DISCLAIMER_START) for t in said)
+        silent = str(message.text or "").strip().startswith(SILENT_COMMANDS)
+        if (answered and not failed) or (silent and not failed):
+            return
+        try:
+            await send(message.sender_id, {"text": NOT_SAVED if answered else NO_REPLY})
+        except Exception as exc:  # noqa: BLE001 - the platform itself is unreachable
+            logger.error("%s: could not send the failure reply (%s)", channel, type(exc).__name__)
+
+    return handle

@@ -7,12 +7,20 @@ Same URL and JSON as Rasa's ``rest`` channel (POST /webhooks/rest/webhook with
 - empty messages get a friendly reply without touching the model;
 - when nothing at all was sent back (e.g. the action server is down) the user gets
   an honest "can't look that up" plus the safety message instead of silence;
-- message text is never logged.
+- message text is never logged;
+- isolation: a sender may not take the form of another channel's conversation ids (a socket.io
+  session id, ``telegram:…``, ``twilio:…``...), so the REST webhook cannot enter those; and
+  when ``BACKSTOP_REST_SECRET`` is set (``make run`` sets it whenever Backstop listens beyond
+  this machine) every request must carry it in the ``X-Backstop-Secret`` header: the webhook
+  is for the clinic's trusted back ends, not for the public.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
+import os
+import re
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -32,6 +40,10 @@ NO_REPLY = ("Sorry, I can't look that up right now. If your pain is severe or ge
             "in an emergency call your local emergency number (911 in the US, 999 in the UK, 112 in the EU).")
 NOT_SAVED = ("I couldn't save that part of our conversation just now, so I may not remember it. "
              "Please send your last message again in a minute.")
+SECRET_ENV = "BACKSTOP_REST_SECRET"
+SECRET_HEADER = "X-Backstop-Secret"
+# Other channels' conversation ids: socket.io's minted ids and the platforms' namespaces.
+OTHER_CHANNEL_ID = re.compile(r"^(?:[0-9a-f]{32}|(?:telegram|slack|facebook|twilio|socketio):.*)$", re.I | re.S)
 SILENT_COMMANDS = ("/restart", "/session_start", "/stop")
 # The session's first reply starts with the disclaimer (utter_disclaimer); on its own it answers nothing.
 DISCLAIMER_START = "I'm Backstop, an information service"
@@ -59,6 +71,9 @@ def parse_body(request: Request) -> tuple[Optional[Dict[str, Any]], Optional[HTT
         return None, _error(400, "\"sender\" must be a non-empty string identifying the conversation.")
     if len(sender) > MAX_SENDER_CHARS:
         return None, _error(400, f"\"sender\" must be at most {MAX_SENDER_CHARS} characters.")
+    if OTHER_CHANNEL_ID.match(sender.strip()):
+        return None, _error(403, "This \"sender\" has the form of another channel's conversations; "
+                                 "REST senders may not start with a channel name or be a 32-digit hex id.")
     if message is not None and not isinstance(message, str):
         return None, _error(400, "\"message\" must be a string.")
     if message and len(message) > MAX_MESSAGE_CHARS:
@@ -85,6 +100,9 @@ class RestInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            secret = os.environ.get(SECRET_ENV)
+            if secret and not hmac.compare_digest(request.headers.get(SECRET_HEADER, "").encode(), secret.encode()):
+                return _error(401, f"This webhook needs the {SECRET_HEADER} header.")
             body, problem = parse_body(request)
             if problem is not None:
                 return problem

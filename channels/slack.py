@@ -15,21 +15,24 @@ the Events API request URL and as the Interactivity request URL, for button clic
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
-from rasa.core.channels.channel import OutputChannel
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.slack import SlackBot as RasaSlackBot
 from rasa.core.channels.slack import SlackInput as RasaSlackInput
+from sanic import Blueprint
 
-from channels.messaging import choices, numbered, slack_mrkdwn, split_text
+from channels.messaging import PlatformIds, choices, numbered, safe_turns, slack_mrkdwn, split_text
 
 TEXT_LIMIT = 3000
 MAX_BUTTONS = 25
 BUTTON_TITLE_LIMIT = 75
 
 
-class SlackBot(RasaSlackBot):
+class SlackBot(PlatformIds, RasaSlackBot):
     """Rasa's Slack output without ``as_user``, with mrkdwn text and sensible splitting."""
+
+    channel = "slack"
 
     async def _post_message(self, channel: Text, **kwargs: Any) -> None:
         kwargs.pop("as_user", None)
@@ -80,6 +83,9 @@ class SlackBot(RasaSlackBot):
 
 class SlackInput(RasaSlackInput):
     """Rasa's ``slack`` channel (same credentials) answering through ``SlackBot`` above."""
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        return super().blueprint(safe_turns(self.name(), on_new_message))
 
     def get_output_channel(self, channel: Optional[Text] = None, thread_id: Optional[Text] = None) -> OutputChannel:
         channel = channel or self.slack_channel

@@ -42,7 +42,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.messaging import ChoiceMemory, choices, split_text, telegram_html
+from channels.messaging import ChoiceMemory, PlatformIds, choices, safe_turns, split_text, telegram_html
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +55,10 @@ def webhook_secret(access_token: Text) -> Text:
     return hmac.new(access_token.encode(), b"backstop telegram webhook", hashlib.sha256).hexdigest()
 
 
-class TelegramOutput(RasaTelegramOutput):
+class TelegramOutput(PlatformIds, RasaTelegramOutput):
     """Rasa's Telegram output with a reply keyboard for buttons, HTML formatting and splitting."""
+
+    channel = "telegram"
 
     def __init__(self, access_token: Optional[Text], memory: Optional[ChoiceMemory] = None) -> None:
         super().__init__(access_token)
@@ -148,6 +150,7 @@ class TelegramInput(RasaTelegramInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         telegram_webhook = Blueprint("telegram_webhook", __name__)
         out_channel = self.get_output_channel()
+        on_new_message = safe_turns(self.name(), on_new_message)
 
         @telegram_webhook.listener("after_server_start")
         async def set_webhook_on_start(_app: Any, _loop: Any) -> None:
@@ -203,16 +206,10 @@ class TelegramInput(RasaTelegramInput):
             text = self.memory.resolve(sender_id, text) or text
             metadata = self.get_metadata(request)
             texts = [text, "/start"] if text == INTENT_MESSAGE_PREFIX + USER_INTENT_RESTART else [text]
-            try:
-                for t in texts:
-                    await on_new_message(
-                        UserMessage(t, out_channel, sender_id, input_channel=self.name(), metadata=metadata)
-                    )
-            except Exception as e:
-                logger.error(f"Exception when trying to handle message.{e}")
-                logger.debug(e, exc_info=True)
-                if self.debug_mode:
-                    raise
+            for t in texts:  # safe_turns: never raises, answers a failed turn honestly
+                await on_new_message(
+                    UserMessage(t, out_channel, sender_id, input_channel=self.name(), metadata=metadata)
+                )
             return response.text("success")
 
         return telegram_webhook

@@ -35,7 +35,7 @@ from sanic.response import HTTPResponse
 from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
-from channels.messaging import ChoiceMemory, choices, numbered, pack, plain, whatsapp
+from channels.messaging import ChoiceMemory, PlatformIds, choices, numbered, pack, plain, safe_turns, whatsapp
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +49,10 @@ class _Params(dict):
         return self[name]
 
 
-class TwilioOutput(RasaTwilioOutput):
+class TwilioOutput(PlatformIds, RasaTwilioOutput):
     """Rasa's Twilio output with numbered options, sensible splitting and one send per turn."""
+
+    channel = "twilio"
 
     def __init__(
         self,
@@ -91,7 +93,7 @@ class TwilioOutput(RasaTwilioOutput):
         try:
             return await asyncio.to_thread(self.messages.create, **message_data)
         except TwilioRestException as e:
-            logger.error("Twilio did not accept a message to %s: %s", message_data.get("to"), e.msg)
+            logger.error("Twilio did not accept a message (error %s)", e.code)  # e.msg may name the number
             return None
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
@@ -168,6 +170,7 @@ class TwilioInput(RasaTwilioInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         twilio_webhook = Blueprint("twilio_webhook", __name__)
+        on_new_message = safe_turns(self.name(), on_new_message)
 
         @twilio_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -197,21 +200,11 @@ class TwilioInput(RasaTwilioInput):
             text = self.memory.resolve(sender, text) or text
             out_channel = self.get_output_channel(reply_from=request.form.get("To"))
             out_channel.hold()
-            try:
+            try:  # safe_turns: never raises, answers a failed turn honestly
                 await on_new_message(
-                    UserMessage(
-                        text,
-                        out_channel,
-                        sender,
-                        input_channel=self.name(),
-                        metadata=self.get_metadata(request),
-                    )
+                    UserMessage(text, out_channel, sender, input_channel=self.name(),
+                                metadata=self.get_metadata(request))
                 )
-            except Exception as e:
-                logger.error(f"Exception when trying to handle message.{e}")
-                logger.debug(e, exc_info=True)
-                if self.debug_mode:
-                    raise
             finally:
                 await out_channel.release()
             return response.text("", status=204)

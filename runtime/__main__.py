@@ -1,13 +1,19 @@
 """``python -m runtime <rasa arguments>``: the rasa command line with Backstop's runtime fixes.
 
-``rasa run`` works on its own too (same behaviour, slower); scripts and tests use this entry.
+``rasa run`` works on its own too (same behaviour, slower, and the API token must then be
+given on its command line); scripts and tests use this entry.
 """
 
+import sys
+
+from runtime import api_auth
 from runtime.patches import apply
 
 
 def main() -> None:
     apply()
+    api_auth.accept_bearer_header()
+    sys.argv = api_auth.with_token(sys.argv)
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

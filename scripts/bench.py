@@ -70,7 +70,7 @@ def run_load(url: str | list[str], script: list[str], users: int, conversations_
     def user(url: str) -> None:
         nonlocal errors
         for _ in range(conversations_per_user):
-            sender = uuid.uuid4().hex
+            sender = f"bench-{uuid.uuid4().hex}"
             for message in script:
                 start = time.perf_counter()
                 status, _ = http("POST", f"{url}/webhooks/rest/webhook", {"sender": sender, "message": message})

@@ -45,11 +45,11 @@ fi
 # Messaging platforms whose environment variables are set are added to the channels.
 .venv/bin/python scripts/credentials.py var/credentials.yml
 .venv/bin/python -m runtime run -m "$MODEL" --endpoints "$ENDPOINTS" --credentials var/credentials.yml --enable-api \
-  "${AUTH[@]}" --cors "${CORS[@]}" --interface "$RASA_INTERFACE" --port "$RASA_PORT" >var/rasa.log 2>&1 &
+  --cors "${CORS[@]}" --interface "$RASA_INTERFACE" --port "$RASA_PORT" >var/rasa.log 2>&1 &
 pids+=($!)
 WEB_PORT=$WEB_PORT .venv/bin/python web/server.py >var/web.log 2>&1 &
 pids+=($!)
-wait_for "http://127.0.0.1:$RASA_PORT/status" "Rasa" 180
+wait_for "http://127.0.0.1:$RASA_PORT/" "Rasa" 180
 wait_for "http://127.0.0.1:$WEB_PORT/health" "The widget server" 30
 cat <<MSG
 Backstop is running (Ctrl-C to stop).

@@ -84,7 +84,7 @@ scripts/services.sh start
 SANIC_HOST=${ACTION_HOST:-127.0.0.1} spawn "action server" var/actions.log \
   .venv/bin/python -m runtime.actions --actions actions --port "$ACTION_PORT"
 for port in "${ports[@]}"; do
-  spawn "Rasa :$port" "var/rasa-$port.log" .venv/bin/python -m runtime run -m "$MODEL" --enable-api "${AUTH[@]}" \
+  spawn "Rasa :$port" "var/rasa-$port.log" .venv/bin/python -m runtime run -m "$MODEL" --enable-api \
     --cors "${CORS[@]}" --interface 127.0.0.1 --port "$port" \
     --endpoints endpoints.scaled.yml --credentials credentials.yml
 done

@@ -35,7 +35,7 @@ def main() -> None:
 
         def user() -> None:
             while time.time() < stop:
-                sender = uuid.uuid4().hex
+                sender = f"soak-{uuid.uuid4().hex}"
                 for message in BACKSTOP_SCRIPT:
                     status, body = http("POST", f"{bot.url}/webhooks/rest/webhook",
                                         {"sender": sender, "message": message})

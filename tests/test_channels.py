@@ -225,7 +225,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     assert "not started" not in result.stdout, result.stdout
 
     backstop = Backstop(workdir, rasa_port=RASA_PORT, action_port=ACTION_PORT,
-                        env={"RASA_TELEMETRY_ENABLED": "false"})
+                        env={"RASA_TELEMETRY_ENABLED": "false", "BACKSTOP_DB_RETRY_SECONDS": "2"})
     backstop.start_actions()
     calls = Calls(workdir / "calls.jsonl")
     env = {**backstop.env, **ENV, "RASA_TELEMETRY_ENABLED": "false"}
@@ -237,6 +237,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         wait_for(f"{URL}/", 240, rasa)
+        calls.backstop, calls.log = backstop, workdir / "rasa.log"  # type: ignore[attr-defined]
         yield calls
     finally:
         if rasa.poll() is None:
@@ -342,13 +343,13 @@ def test_telegram(server: Calls) -> None:
     mark = server.mark()
     telegram_post(telegram_update(chat, titles[0]))
     server.wait(mark, "telegram", lambda c: bool(sent_messages(c)))
-    assert latest_user_text(str(chat)) == buttons[0]["payload"]
+    assert latest_user_text(f"telegram:{chat}") == buttons[0]["payload"]
 
     # a check-in pushed through the HTTP API reaches Telegram (Rasa's channel raised here)
     other = 93372554
     telegram_post(telegram_update(other, "hi"))
     mark = server.mark()
-    status, body = http("POST", f"{URL}/conversations/{other}/trigger_intent?output_channel=telegram",
+    status, body = http("POST", f"{URL}/conversations/telegram:{other}/trigger_intent?output_channel=telegram",
                         {"name": "EXTERNAL_checkin"})
     assert status == 200, body
     sent = sent_messages(server.wait(mark, "telegram", lambda c: any("checking in" in m["text"]
@@ -430,7 +431,7 @@ def test_slack(server: Calls) -> None:
                            "application/x-www-form-urlencoded")
     assert status == 200
     server.wait(mark, "slack", lambda c: bool(posted(c)))
-    assert latest_user_text(user) == buttons[1]["payload"]
+    assert latest_user_text(f"slack:{user}") == buttons[1]["payload"]
 
 
 # ------------------------------------------------------------------------------------ Messenger
@@ -507,7 +508,7 @@ def test_messenger(server: Calls) -> None:
     mark = server.mark()
     messenger_post([messenger_event(psid, "2")])
     server.wait(mark, "facebook", lambda c: bool(fb_messages(c, psid)))
-    assert latest_user_text(psid) == buttons[1]["payload"]
+    assert latest_user_text(f"facebook:{psid}") == buttons[1]["payload"]
 
 
 # --------------------------------------------------------------------------------------- Twilio
@@ -564,7 +565,7 @@ def test_twilio_sms(server: Calls) -> None:
     mark = server.mark()
     twilio_post(" 1.")
     sms = bodies(server.wait(mark, "twilio", bool))
-    assert latest_user_text(PHONE) == buttons[0]["payload"]
+    assert latest_user_text(f"twilio:{PHONE}") == buttons[0]["payload"]
     assert sms[-1] != question
 
     # WhatsApp through the same webhook: replies come from the WhatsApp sender written to
@@ -602,3 +603,69 @@ def test_twilio_long_answers_are_split_at_boundaries() -> None:
 
 if __name__ == "__main__" and len(sys.argv) > 2 and sys.argv[1] == "serve":
     serve(sys.argv[2], sys.argv[3:])
+
+
+# ------------------------------------------------------------------ isolation and failure paths
+
+def test_the_same_raw_id_on_two_channels_is_two_conversations(server: Calls) -> None:
+    chat = 93372600
+    mark = server.mark()
+    telegram_post(telegram_update(chat, "my lower back hurts since squats"))
+    server.wait(mark, "telegram", lambda c: bool(sent_messages(c)))
+    # a REST sender naming the raw chat id reaches a different, new conversation
+    status, replies = http("POST", f"{URL}/webhooks/rest/webhook", {"sender": str(chat), "message": "/restart"})
+    assert status == 200
+    assert latest_user_text(f"telegram:{chat}") == "my lower back hurts since squats"
+    # and it cannot name the Telegram conversation itself
+    status, body = http("POST", f"{URL}/webhooks/rest/webhook", {"sender": f"telegram:{chat}", "message": "/restart"})
+    assert status == 403
+    assert latest_user_text(f"telegram:{chat}") == "my lower back hurts since squats"
+
+
+def _platform_turns() -> List[tuple]:
+    """(platform, send(text) -> status, the reply texts the platform was asked to deliver)."""
+    chat, user, psid = 93372700, "U2147483700", "6457823917682700"
+    return [
+        ("telegram", lambda t: telegram_post(telegram_update(chat, t))[0],
+         lambda c: [m["text"] for m in sent_messages(c)]),
+        ("slack", lambda t: slack_post(slack_event(user, "D024BE9ZZ", t), "application/json")[0],
+         lambda c: [b["text"] for b in posted(c)]),
+        ("facebook", lambda t: messenger_post([messenger_event(psid, t)])[0],
+         lambda c: [m.get("text", "") for m in fb_messages(c, psid)]),
+        ("twilio", lambda t: twilio_post(t, sender="+14155550777")[0], bodies),
+    ]
+
+
+def _fails_honestly(server: Calls, expected_reply: str) -> None:
+    for platform, send, replies in _platform_turns():
+        mark = server.mark()
+        status = send("what is DOMS? my back is sore")
+        assert 200 <= status < 300, (platform, status)  # a 2xx: the platform does not redeliver
+        said = replies(server.wait(mark, platform, lambda c, r=replies: any(  # noqa: B023
+            expected_reply[:40] in x for x in r(c)), timeout=60))
+        assert any(expected_reply[:40] in x for x in said), (platform, said)
+
+
+def test_every_platform_fails_like_rest(server: Calls) -> None:
+    from channels import rest
+
+    backstop = server.backstop  # type: ignore[attr-defined]
+    for _, send, _ in _platform_turns():  # start each conversation while everything works
+        send("hi")
+    time.sleep(3)
+    # the action server is down: the honest reply with the safety advice
+    backstop.stop_actions()
+    try:
+        _fails_honestly(server, rest.NO_REPLY)
+    finally:
+        backstop.start_actions()
+    # the tracker store fails (its database is locked for longer than the retries last)
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_robustness import database_locked
+
+    with database_locked(backstop.workdir / "tracker.db", 25):
+        _fails_honestly(server, rest.NO_REPLY)
+    # no message text, phone number or exception text in the log at the default level
+    log = server.log.read_text(errors="replace")  # type: ignore[attr-defined]
+    for secret in ("what is DOMS", "+14155550777", "93372700", "6457823917682700", "U2147483700"):
+        assert secret not in log, secret

@@ -53,6 +53,17 @@ def test_malformed_requests_get_a_4xx_with_a_message(bot, raw, status):
     assert isinstance(body, dict) and body["error"]
 
 
+@pytest.mark.parametrize("sender", ["telegram:12345", "twilio:+15551234567", "twilio:whatsapp:+15551234567",
+                                    "slack:U123", "facebook:998877", "socketio:x", "0123456789abcdef" * 2,
+                                    "TELEGRAM:12345"])
+def test_rest_cannot_enter_another_channels_conversations(bot, sender):
+    """The same raw id on two channels is two conversations; REST may not take another channel's form."""
+    status, body = http("POST", f"{bot.url}/webhooks/rest/webhook", {"sender": sender, "message": "/restart"})
+    assert status == 403 and "another channel" in body["error"], (status, body)
+    events = http("GET", f"{bot.url}/conversations/{sender}/tracker")[1]["events"]
+    assert not [e for e in events if e["event"] in ("user", "bot")], events
+
+
 @pytest.mark.parametrize("message", ["", "   ", "\n\t"])
 def test_empty_messages_get_a_clear_reply(bot, message):
     reply = texts(bot.say(f"empty-{next(_ids)}", message))
@@ -191,17 +202,32 @@ def test_a_locked_tracker_database_delays_or_is_reported_and_nothing_is_lost(tmp
         server.stop()
 
 
-def test_api_needs_the_token_when_one_is_set_but_webhooks_stay_open(tmp_path):
-    server = Backstop(tmp_path, rasa_port=5135, action_port=5185)
+def test_api_token_and_rest_secret_come_from_the_environment_and_are_enforced(tmp_path):
+    token, secret = "s3cret-token-0123456789", "rest-secret-9876543210"
+    server = Backstop(tmp_path, rasa_port=5135, action_port=5185,
+                      env={"BACKSTOP_API_TOKEN": token, "BACKSTOP_REST_SECRET": secret})
     server.start_actions()
-    server.start_rasa(extra=["--auth-token", "s3cret-token"])
+    server.start_rasa()
     try:
-        assert server.say("auth", "hi")  # the channel webhook needs no token
-        status, _ = http("GET", f"{server.url}/conversations/auth/tracker")
+        # the token is nowhere on the command line (`ps` shows it to every user of the machine)
+        assert token not in Path(f"/proc/{server.rasa.pid}/cmdline").read_text(errors="replace")
+        url = f"{server.url}/webhooks/rest/webhook"
+        # the REST webhook is for trusted back ends: without the secret header it is refused
+        status, body = http("POST", url, {"sender": "auth", "message": "hi"})
+        assert status == 401 and "X-Backstop-Secret" in body["error"], (status, body)
+        status, body = http("POST", url, {"sender": "auth", "message": "hi"}, headers={"X-Backstop-Secret": "wrong"})
         assert status == 401
-        status, _ = http("POST", f"{server.url}/model/parse", {"text": "hi"})
-        assert status == 401
-        status, body = http("GET", f"{server.url}/conversations/auth/tracker?token=s3cret-token")
+        status, replies = http("POST", url, {"sender": "auth", "message": "hi"}, headers={"X-Backstop-Secret": secret})
+        assert status == 200 and replies
+        # the HTTP API needs the token: as a Bearer header (or Rasa's ?token=)
+        assert http("GET", f"{server.url}/conversations/auth/tracker")[0] == 401
+        assert http("POST", f"{server.url}/model/parse", {"text": "hi"})[0] == 401
+        assert http("GET", f"{server.url}/conversations/auth/tracker",
+                    headers={"Authorization": "Bearer not-the-token"})[0] == 401
+        status, body = http("GET", f"{server.url}/conversations/auth/tracker",
+                            headers={"Authorization": f"Bearer {token}"})
+        assert status == 200 and body["sender_id"] == "auth"
+        status, body = http("GET", f"{server.url}/conversations/auth/tracker?token={token}")
         assert status == 200 and body["sender_id"] == "auth"
     finally:
         server.stop()

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from channels import socketio as channel_socketio
 from tests.servers import MODEL, ROOT, VENV_BIN, Backstop, http, wait_for
 
 CHROMIUM = "/usr/bin/chromium"
@@ -30,7 +31,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 RASA_PORT, ACTION_PORT, WEB_PORT = 5205, 5255, 8280
 RASA_URL = f"http://127.0.0.1:{RASA_PORT}"
-PAGE_URL = f"http://127.0.0.1:{WEB_PORT}/?server={RASA_URL}"
+ORIGIN = f"http://127.0.0.1:{WEB_PORT}"  # the only origin allowed (BACKSTOP_CORS)
+PAGE_URL = f"{ORIGIN}/?server={RASA_URL}"
+OTHER_SITE_URL = f"http://localhost:{WEB_PORT}/?server={RASA_URL}"  # same page, an origin not allowed
 OUT = ROOT / "results" / "widget"
 TIMEOUT_MS = 60_000  # the first reply loads the model's components; later ones take ~1 s
 
@@ -45,7 +48,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backstop]:
     if not (ROOT / "web" / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js").exists():
         pytest.fail("web/node_modules is missing: run `npm ci` in web/")
     workdir = tmp_path_factory.mktemp("widget")
-    backstop = Backstop(workdir, rasa_port=RASA_PORT, action_port=ACTION_PORT)
+    backstop = Backstop(workdir, rasa_port=RASA_PORT, action_port=ACTION_PORT, env={"BACKSTOP_CORS": ORIGIN})
     web_log = open(workdir / "web.log", "ab")  # noqa: SIM115 - closed below
     web = subprocess.Popen([str(VENV_BIN / "python"), str(ROOT / "web" / "server.py")], cwd=ROOT,
                            env={**os.environ, "WEB_PORT": str(WEB_PORT), "WEB_HOST": "127.0.0.1"},
@@ -53,7 +56,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backstop]:
     try:
         wait_for(f"http://127.0.0.1:{WEB_PORT}/health", 30, web)
         backstop.start_actions()
-        backstop.start_rasa(extra=["--cors", "*"])
+        backstop.start_rasa(extra=["--cors", ORIGIN])
         yield backstop
     finally:
         backstop.stop()
@@ -115,10 +118,13 @@ def say(page: Any, text: str) -> list[str]:
 
 
 def session_id(page: Any) -> str:
-    sid = page.evaluate("document.querySelector('.backstop-widget').getAttribute('data-session-id')")
-    assert sid and sid == page.evaluate(
+    """The conversation id of the page's session (the widget keeps the signed token ``<id>.<signature>``)."""
+    token = page.evaluate("document.querySelector('.backstop-widget').getAttribute('data-session-id')")
+    assert token and token == page.evaluate(
         "Object.keys(localStorage).filter(k => k.endsWith(':session')).map(k => localStorage.getItem(k))[0]")
-    return sid
+    conversation_id, _, signature = token.partition(".")
+    assert len(conversation_id) == 32 and len(signature) == 32, token
+    return conversation_id
 
 
 def user_texts(tracker: dict[str, Any]) -> list[str]:
@@ -281,8 +287,110 @@ def test_phone_width(browser: Any, servers: Backstop) -> None:
     expect(widget.locator(".backstop-log .backstop-msg")).to_have_count(0)
     page.wait_for_function("sid => { const w = document.querySelector('.backstop-widget'); "
                            "return w.dataset.state === 'connected' && w.dataset.sessionId "
-                           "&& w.dataset.sessionId !== sid; }", arg=sid)
+                           "&& !w.dataset.sessionId.startsWith(sid); }", arg=sid)
     assert session_id(page) != sid
     assert say(page, "hi")
     assert not real_errors(errors), errors
+    context.close()
+
+
+# --- Isolation and origin, with a raw socket.io client (python-socketio, long-polling transport:
+# its websocket transport needs a package the project does not otherwise use) and in Chromium ---
+
+def _client_session(origin: str = ORIGIN, session: str | None = None, timeout: float = 60) -> tuple[Any, str, list]:
+    """A connected raw socket.io client, the token it was confirmed, and the bot messages it gets."""
+    import socketio
+
+    client = socketio.Client(reconnection=False)
+    confirmed: list[str] = []
+    said: list[dict] = []
+    client.on("session_confirm", lambda data: confirmed.append(data))
+    client.on("bot_uttered", lambda data: said.append(data))
+    client.connect(RASA_URL, headers={"Origin": origin}, transports=["polling"], wait_timeout=timeout)
+    client.emit("session_request", {"session_id": session})
+    deadline = time.time() + timeout
+    while not confirmed and time.time() < deadline:
+        time.sleep(0.1)
+    assert confirmed, "no session_confirm"
+    return client, confirmed[0], said
+
+
+def _wait_said(said: list, n: int = 1, seconds: float = 90) -> list:
+    deadline = time.time() + seconds
+    while len(said) < n and time.time() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)
+    return said
+
+
+def _conversation_ids(servers: Backstop) -> set[str]:
+    import sqlite3
+
+    with sqlite3.connect(servers.workdir / "tracker.db") as db:
+        return {row[0] for row in db.execute("SELECT DISTINCT sender_id FROM events")}
+
+
+def test_socket_sessions_cannot_be_named_or_forged(servers: Backstop) -> None:
+    import socketio
+
+    # A socket asking for a phone number's or another channel's conversation gets a fresh session.
+    for wanted in ("+15551234567", "telegram:12345", "a" * 32, "a" * 32 + "." + "b" * 32):
+        client, token, _ = _client_session(session=wanted)
+        assert token != wanted and token.partition(".")[0] not in wanted, (wanted, token)
+        client.disconnect()
+
+    # Alice chats; her token resumes her conversation (a reload).
+    alice, alice_token, alice_said = _client_session()
+    alice.emit("user_uttered", {"message": "hi", "session_id": alice_token})
+    assert _wait_said(alice_said), "Alice got no reply"
+    alice_id = alice_token.partition(".")[0]
+    assert alice_id in _conversation_ids(servers)
+    alice.disconnect()
+    again, resumed, _ = _client_session(session=alice_token)
+    assert resumed == alice_token
+    again.disconnect()
+
+    # Mallory has her own session and names Alice's token, then Alice's bare id: refused, nothing stored.
+    before = len(servers.tracker(alice_id)["events"])
+    mallory, mallory_token, mallory_said = _client_session()
+    mallory.emit("user_uttered", {"message": "what did I tell you?", "session_id": alice_token})
+    mallory.emit("user_uttered", {"message": "/restart", "session_id": alice_id})
+    said = _wait_said(mallory_said, 2, seconds=15)
+    assert [m.get("text") for m in said] == [channel_socketio.REFUSED] * 2, said
+    assert len(servers.tracker(alice_id)["events"]) == before
+    assert mallory_token.partition(".")[0] not in _conversation_ids(servers)
+    mallory.disconnect()
+
+    # A socket that never asked for a session cannot send messages for any.
+    raw = socketio.Client(reconnection=False)
+    raw_said: list = []
+    raw.on("bot_uttered", lambda data: raw_said.append(data))
+    raw.connect(RASA_URL, headers={"Origin": ORIGIN}, transports=["polling"])
+    raw.emit("user_uttered", {"message": "hi", "session_id": alice_token})
+    assert [m.get("text") for m in _wait_said(raw_said, 1, seconds=15)] == [channel_socketio.REFUSED]
+    assert len(servers.tracker(alice_id)["events"]) == before
+    raw.disconnect()
+
+
+def test_socket_origin_is_enforced(browser: Any, servers: Backstop) -> None:
+    import socketio
+
+    # raw client: an allowed origin connects, another site's is refused
+    client, _, _ = _client_session(origin=ORIGIN)
+    client.disconnect()
+    refused = socketio.Client(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        refused.connect(RASA_URL, headers={"Origin": "https://evil.example"}, transports=["polling"], wait_timeout=10)
+    # the websocket handshake is checked too: refused before any upgrade
+    for transport in ("polling", "websocket"):
+        status, body = http("GET", f"{RASA_URL}/socket.io/?EIO=4&transport={transport}",
+                            headers={"Origin": "https://evil.example"})
+        assert status == 400 and "not an accepted origin" in str(body), (transport, status, body)
+    # Chromium: the same widget served from an origin not in BACKSTOP_CORS never connects
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(OTHER_SITE_URL)
+    time.sleep(5)
+    assert page.evaluate("document.querySelector('.backstop-widget').dataset.state") != "connected"
+    assert page.evaluate("document.querySelector('.backstop-widget').getAttribute('data-session-id')") is None
     context.close()
