@@ -171,6 +171,8 @@ class TwilioInput(RasaTwilioInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         twilio_webhook = Blueprint("twilio_webhook", __name__)
         on_new_message = safe_turns(self.name(), on_new_message)
+        # the Twilio client logs every API request at INFO: noise, and a place for data to leak
+        logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
         @twilio_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
