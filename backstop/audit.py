@@ -70,6 +70,13 @@ def forget(conversation_id: str, path: Path | None = None) -> None:
     conn.close()
 
 
+def rename(old: str, new: str, path: Path | None = None) -> None:
+    """File one conversation's escalation records under its new id (see privacy.namespace)."""
+    with _connect(path) as conn:
+        conn.execute("UPDATE escalations SET conversation_id = ? WHERE conversation_id = ?", (new, old))
+    conn.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="List Backstop red-flag escalations.")
     parser.add_argument("--days", type=float, default=30, help="how many days back (default 30)")

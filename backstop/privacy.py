@@ -2,6 +2,7 @@
 
     python -m backstop.privacy purge --days 30      # conversations idle for more than 30 days
     python -m backstop.privacy forget <sender_id>   # one person's conversation, on request
+    python -m backstop.privacy namespace            # once, after upgrading: see namespace()
 
 The database is var/tracker.db (SQLite) unless BACKSTOP_TRACKER_DB_URL names another
 SQLAlchemy URL (e.g. the PostgreSQL of the scale-out profile).
@@ -10,6 +11,7 @@ SQLAlchemy URL (e.g. the PostgreSQL of the scale-out profile).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 from pathlib import Path
@@ -53,6 +55,40 @@ def forget(sender_id: str, url: str | None = None, audit_path: Path | None = Non
     return deleted
 
 
+PLATFORMS = ("telegram", "slack", "facebook", "twilio")
+
+
+def namespace(url: str | None = None, audit_path: Path | None = None) -> dict[str, int]:
+    """File conversations stored before ids were namespaced by channel under their new ids.
+
+    Messaging-platform conversations used to be stored under the platform's raw id (a Telegram
+    chat id, a phone number); they are now ``<channel>:<id>``. Each conversation whose messages
+    came from a platform is renamed, with its escalation records; running it again changes
+    nothing. Widget and REST conversations keep their ids. Returns renamed conversations per
+    channel.
+    """
+    engine = _engine(url)
+    renamed: dict[str, int] = {}
+    with engine.begin() as conn:
+        if not sa.inspect(conn).has_table("events"):
+            return renamed
+        channels: dict[str, str] = {}
+        for sender, data in conn.execute(sa.text("SELECT sender_id, data FROM events WHERE type_name = 'user'")):
+            try:
+                channel = json.loads(data or "{}").get("input_channel")
+            except (ValueError, AttributeError):
+                continue
+            if channel in PLATFORMS and not str(sender).startswith(f"{channel}:"):
+                channels.setdefault(sender, channel)
+        for sender, channel in channels.items():
+            new = f"{channel}:{sender}"
+            conn.execute(sa.text("UPDATE events SET sender_id = :new WHERE sender_id = :old"),
+                         {"new": new, "old": sender})
+            audit.rename(sender, new, audit_path)
+            renamed[channel] = renamed.get(channel, 0) + 1
+    return renamed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Delete stored Backstop conversations.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -60,9 +96,13 @@ def main() -> None:
     p.add_argument("--days", type=float, default=DEFAULT_RETENTION_DAYS)
     f = sub.add_parser("forget", help="delete one conversation")
     f.add_argument("sender_id")
+    sub.add_parser("namespace", help="once after upgrading: file platform conversations as <channel>:<id>")
     args = parser.parse_args()
     if args.command == "purge":
         print(f"deleted {purge(args.days)} conversations idle for more than {args.days:g} days")
+    elif args.command == "namespace":
+        counts = namespace()
+        print("renamed " + (", ".join(f"{n} {c}" for c, n in sorted(counts.items())) or "nothing") + " conversations")
     else:
         print(f"deleted {forget(args.sender_id)} events of conversation {args.sender_id}")
 

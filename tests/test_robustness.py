@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 
 from tests.servers import MODEL, Backstop, http, texts
 
+ESCALATED = "This needs emergency care now"  # the escalation's words; the disclaimer also says "emergency"
+
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(not MODEL.exists(), reason="needs the trained model: make train"),
@@ -82,13 +84,15 @@ def test_odd_text_gets_a_reply_and_the_conversation_stays_usable(bot, message):
     sender = f"odd-{next(_ids)}"
     assert bot.say(sender, message)
     assert "not a diagnosis" in texts(bot.say(f"odd-{next(_ids)}", "hi"))
-    assert "DOMS" in texts(bot.say(sender, "what is DOMS?"))
+    assert "Delayed onset muscle soreness" in texts(bot.say(sender, "what is DOMS?"))  # the answer, not an echo
 
 
 def test_huge_message_is_answered_and_a_buried_red_flag_still_escalates(bot):
     filler = "did squats, felt ok, lower back a bit tight. " * 2000  # ~90 kB
-    reply = texts(bot.say(f"huge-{next(_ids)}", filler + " now I can't feel anything when I wipe"))
-    assert "emergency" in reply.lower()
+    sender = f"huge-{next(_ids)}"
+    reply = texts(bot.say(sender, filler + " now I can't feel anything when I wipe"))
+    assert ESCALATED in reply  # the escalation's own words, not the disclaimer's "emergency"
+    assert bot.slots(sender)["triage_level"] == "emergency"
 
 
 def test_too_large_message_is_refused_clearly(bot):
@@ -125,7 +129,7 @@ def test_action_server_down_gives_an_honest_reply_and_red_flags_still_escalate(t
             reply = texts(server.say("down", question))
             assert "can't" in reply and "right now" in reply and "emergency number" in reply
         reply = texts(server.say("down", "I wet myself and my back is killing me"))
-        assert "emergency" in reply.lower() and "Don't drive yourself" in reply
+        assert ESCALATED in reply and "Don't drive yourself" in reply
     finally:
         server.stop()
 
@@ -143,7 +147,7 @@ def test_a_hung_action_server_gives_an_honest_reply_in_seconds_and_the_conversat
             assert time.monotonic() - start < 20
             assert "can't look that up right now" in reply and "emergency number" in reply
             reply = texts(server.say(sender, "I can't feel my bum and I've wet myself"))
-            assert "emergency" in reply.lower()
+            assert ESCALATED in reply
         finally:
             os.kill(server.actions.pid, signal.SIGCONT)
         reply = texts(server.say(sender, "is it ok to keep training?"))
