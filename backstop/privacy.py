@@ -18,7 +18,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from backstop import audit
+from backstop import audit, checkins
 
 DEFAULT_URL = f"sqlite:///{Path(__file__).resolve().parent.parent / 'var' / 'tracker.db'}"
 DEFAULT_RETENTION_DAYS = float(os.environ.get("BACKSTOP_RETENTION_DAYS", "30"))
@@ -26,6 +26,15 @@ DEFAULT_RETENTION_DAYS = float(os.environ.get("BACKSTOP_RETENTION_DAYS", "30"))
 
 def _engine(url: str | None = None) -> sa.engine.Engine:
     return sa.create_engine(url or os.environ.get("BACKSTOP_TRACKER_DB_URL", DEFAULT_URL))
+
+
+CHECKINS = checkins.TABLE.name
+
+
+def _delete_checkins(conn: sa.engine.Connection, sender_id: str) -> None:
+    """A deleted conversation gets no check-in."""
+    if sa.inspect(conn).has_table(CHECKINS):
+        conn.execute(sa.text(f"DELETE FROM {CHECKINS} WHERE sender_id = :s"), {"s": sender_id})
 
 
 def purge(days: float, url: str | None = None, audit_path: Path | None = None) -> int:
@@ -39,6 +48,7 @@ def purge(days: float, url: str | None = None, audit_path: Path | None = None) -
             "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"), {"cutoff": cutoff})]
         for sender in stale:
             conn.execute(sa.text("DELETE FROM events WHERE sender_id = :s"), {"s": sender})
+            _delete_checkins(conn, sender)
     audit.purge(cutoff, audit_path)
     return len(stale)
 
@@ -51,6 +61,7 @@ def forget(sender_id: str, url: str | None = None, audit_path: Path | None = Non
             deleted = 0
         else:
             deleted = conn.execute(sa.text("DELETE FROM events WHERE sender_id = :s"), {"s": sender_id}).rowcount
+        _delete_checkins(conn, sender_id)
     audit.forget(sender_id, audit_path)
     return deleted
 
@@ -84,6 +95,9 @@ def namespace(url: str | None = None, audit_path: Path | None = None) -> dict[st
             new = f"{channel}:{sender}"
             conn.execute(sa.text("UPDATE events SET sender_id = :new WHERE sender_id = :old"),
                          {"new": new, "old": sender})
+            if sa.inspect(conn).has_table(CHECKINS):
+                conn.execute(sa.text(f"UPDATE {CHECKINS} SET sender_id = :new WHERE sender_id = :old"),
+                             {"new": new, "old": sender})
             audit.rename(sender, new, audit_path)
             renamed[channel] = renamed.get(channel, 0) + 1
     return renamed

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections import defaultdict
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 from urllib.parse import parse_qs
@@ -40,6 +41,9 @@ from channels.messaging import ChoiceMemory, PlatformIds, choices, numbered, pac
 logger = logging.getLogger(__name__)
 
 SMS_LIMIT = 1600  # Twilio's limit for one message body, SMS and WhatsApp alike
+
+
+TRUST_FORWARDED_ENV = "TWILIO_TRUST_FORWARDED"
 
 
 class _Params(dict):
@@ -145,12 +149,19 @@ class TwilioInput(RasaTwilioInput):
         return TwilioOutput(self.account_sid, self.auth_token, reply_from or self.twilio_number, self.memory)
 
     def _signed_urls(self, request: Request) -> List[Text]:
-        """The URLs Twilio may have signed: the configured one, or this request's as seen by a proxy."""
+        """The URLs Twilio may have signed: the configured one, or this request's own.
+
+        ``X-Forwarded-Host``/``-Proto`` are set by whoever sends the request, so they are used
+        only when ``TWILIO_TRUST_FORWARDED=1`` says a proxy of ours sets them; the README's
+        proxy recipes pass the Host header on instead."""
         if self.webhook_url:
             return [self.webhook_url]
         path = request.path + (f"?{request.query_string}" if request.query_string else "")
-        hosts = [request.headers.get("x-forwarded-host", "").split(",")[0].strip(), request.host]
-        schemes = [request.headers.get("x-forwarded-proto", "").split(",")[0].strip(), "https", request.scheme]
+        trusted = os.environ.get(TRUST_FORWARDED_ENV) == "1"
+        forwarded_host = request.headers.get("x-forwarded-host", "").split(",")[0].strip() if trusted else ""
+        forwarded_proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip() if trusted else ""
+        hosts = [forwarded_host, request.host]
+        schemes = [forwarded_proto, "https", request.scheme]
         urls: List[Text] = []
         for scheme in filter(None, schemes):
             for host in filter(None, hosts):

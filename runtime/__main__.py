@@ -6,13 +6,15 @@ given on its command line); scripts and tests use this entry.
 
 import sys
 
-from runtime import api_auth
+from runtime import api_auth, checkins, shell
 from runtime.patches import apply
 
 
 def main() -> None:
     apply()
     api_auth.accept_bearer_header()
+    checkins.install()
+    shell.install()
     sys.argv = api_auth.with_token(sys.argv)
     from rasa.__main__ import main as rasa_main
 

@@ -29,6 +29,8 @@ from typing import Any, Callable, Dict, List, Optional
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # when run as `python tests/test_channels.py serve`
@@ -55,6 +57,7 @@ ENV = {
     "TWILIO_NUMBER": "+15005550006",
 }
 PLATFORM_VARS = [*ENV, "SLACK_CHANNEL", "TWILIO_WEBHOOK_URL"]
+CHECKIN_SECONDS = 100  # the check-in delay in these tests (48 hours in use)
 DISCLAIMER = "not a diagnosis"
 
 
@@ -225,21 +228,25 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     assert "not started" not in result.stdout, result.stdout
 
     backstop = Backstop(workdir, rasa_port=RASA_PORT, action_port=ACTION_PORT,
-                        env={"RASA_TELEMETRY_ENABLED": "false", "BACKSTOP_DB_RETRY_SECONDS": "2"})
+                        env={"RASA_TELEMETRY_ENABLED": "false", "BACKSTOP_DB_RETRY_SECONDS": "2",
+                             "BACKSTOP_CHECKIN_HOURS": str(CHECKIN_SECONDS / 3600),
+                             "BACKSTOP_CHECKIN_SWEEP_SECONDS": "2"})
     backstop.start_actions()
     calls = Calls(workdir / "calls.jsonl")
     env = {**backstop.env, **ENV, "RASA_TELEMETRY_ENABLED": "false"}
     log = open(workdir / "rasa.log", "ab")  # noqa: SIM115 - closed below
-    rasa = subprocess.Popen(
-        [str(VENV_BIN / "python"), str(Path(__file__).resolve()), "serve", str(calls.path),
-         "run", "-m", str(MODEL), "--enable-api", "--interface", "127.0.0.1", "--port", str(RASA_PORT),
-         "--endpoints", backstop.endpoints, "--credentials", str(credentials)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        wait_for(f"{URL}/", 240, rasa)
-        calls.backstop, calls.log = backstop, workdir / "rasa.log"  # type: ignore[attr-defined]
-        yield calls
-    finally:
+    procs: List[subprocess.Popen] = []
+
+    def start() -> None:
+        procs.append(subprocess.Popen(
+            [str(VENV_BIN / "python"), str(Path(__file__).resolve()), "serve", str(calls.path),
+             "run", "-m", str(MODEL), "--enable-api", "--interface", "127.0.0.1", "--port", str(RASA_PORT),
+             "--endpoints", backstop.endpoints, "--credentials", str(credentials)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+        wait_for(f"{URL}/", 240, procs[-1])
+
+    def stop() -> None:
+        rasa = procs[-1]
         if rasa.poll() is None:
             os.killpg(rasa.pid, signal.SIGTERM)
             try:
@@ -247,6 +254,17 @@ def server(tmp_path_factory: pytest.TempPathFactory):
             except subprocess.TimeoutExpired:
                 os.killpg(rasa.pid, signal.SIGKILL)
                 rasa.wait()
+
+    def restart() -> None:
+        stop()
+        start()
+
+    try:
+        start()
+        calls.backstop, calls.log, calls.restart = backstop, workdir / "rasa.log", restart  # type: ignore[attr-defined]
+        yield calls
+    finally:
+        stop()
         log.close()
         backstop.stop_actions()
 
@@ -672,3 +690,73 @@ def test_every_platform_fails_like_rest(server: Calls) -> None:
     log = server.log.read_text(errors="replace")  # type: ignore[attr-defined]
     for secret in ("what is DOMS", "+14155550777", "93372700", "6457823917682700", "U2147483700"):
         assert secret not in log, secret
+
+
+# --------------------------------------------------------------------------------------- fuzzing
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+                     lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=12), c, max_size=4),
+                     max_leaves=10)
+
+
+def _signed_garbage(platform: str, body: Any) -> tuple:
+    """POST ``body`` to a platform's webhook with a valid signature for it."""
+    raw = json.dumps(body).encode()
+    if platform == "telegram":
+        return http("POST", f"{URL}/webhooks/telegram/webhook", raw=raw,
+                    headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET})
+    if platform == "slack":
+        return slack_post(raw, "application/json")
+    if platform == "facebook":
+        digest = hmac.new(ENV["FACEBOOK_SECRET"].encode(), raw, hashlib.sha256).hexdigest()
+        return http("POST", f"{URL}/webhooks/facebook/webhook", raw=raw,
+                    headers={"X-Hub-Signature-256": f"sha256={digest}"})
+    params = {str(k): str(v) for k, v in (body.items() if isinstance(body, dict) else {"Body": body}.items())}
+    return http("POST", TWILIO_WEBHOOK, raw=urllib.parse.urlencode(params).encode(),
+                headers={"Content-Type": "application/x-www-form-urlencoded",
+                         "X-Twilio-Signature": twilio_sign(TWILIO_WEBHOOK, params)})
+
+
+@pytest.mark.parametrize("platform", ["telegram", "slack", "facebook", "twilio"])
+def test_signed_garbage_never_breaks_a_platform_webhook(server: Calls, platform: str) -> None:
+    @settings(max_examples=20, deadline=None)
+    @given(body=_JSON | st.fixed_dictionaries({"message": _JSON, "update_id": st.integers()})
+           | st.fixed_dictionaries({"object": st.just("page"), "entry": _JSON})
+           | st.fixed_dictionaries({"type": st.just("event_callback"), "event": _JSON})
+           | st.fixed_dictionaries({"From": st.text(max_size=20), "Body": st.text(max_size=200)}))
+    def check(body: Any) -> None:
+        status, _ = _signed_garbage(platform, body)
+        assert status < 500, (platform, status, body)
+
+    check()
+    # and the platform still answers a real message afterwards
+    mark = server.mark()
+    _, send, _ = next(t for t in _platform_turns() if t[0] == platform)
+    assert 200 <= send("hi") < 300
+    server.wait(mark, platform, bool, timeout=60)
+
+
+def test_twilio_does_not_trust_a_client_set_forwarded_host(server: Calls) -> None:
+    params = {"From": "+14155550888", "To": ENV["TWILIO_NUMBER"], "Body": "hi",
+              "AccountSid": ENV["TWILIO_ACCOUNT_SID"]}
+    forged = "https://evil.example/webhooks/twilio/webhook"  # a URL the sender chose, signed for it
+    mark = server.mark()
+    status, _ = http("POST", TWILIO_WEBHOOK, raw=urllib.parse.urlencode(params).encode(),
+                     headers={"Content-Type": "application/x-www-form-urlencoded",
+                              "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https",
+                              "X-Twilio-Signature": twilio_sign(forged, params)})
+    assert status == 403 and not server.since(mark, "twilio")
+
+
+def test_a_telegram_checkin_survives_a_restart_and_arrives_once(server: Calls) -> None:
+    chat = 93372800
+    mark = server.mark()
+    telegram_post(telegram_update(chat, "/request_checkin"))
+    server.wait(mark, "telegram", lambda c: any("check in with you" in m["text"] for m in sent_messages(c)))
+    asked = time.time()
+    server.restart()  # type: ignore[attr-defined]
+    while time.time() < asked + CHECKIN_SECONDS + 30:
+        time.sleep(1)
+    checkins = [m for m in sent_messages(server.since(mark, "telegram"))
+                if "checking in" in m["text"] and m["chat_id"] == str(chat)]
+    assert len(checkins) == 1, checkins

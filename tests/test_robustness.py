@@ -121,6 +121,20 @@ def test_fuzzed_json_never_breaks_the_webhook(bot, payload):
         assert isinstance(body, list) and body
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payload=st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=200),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(
+        st.sampled_from(["text", "message_id", "x"]), children, max_size=3),
+    max_leaves=8,
+))
+def test_fuzzed_model_parse_never_breaks_it(bot, payload):
+    code, body = http("POST", f"{bot.url}/model/parse", raw=json.dumps(payload).encode())
+    assert code in (200, 400), (code, body)
+    if code == 200:
+        assert "intent" in body and "entities" in body, body
+
+
 def test_action_server_down_gives_an_honest_reply_and_red_flags_still_escalate(tmp_path):
     server = Backstop(tmp_path, rasa_port=5125, action_port=5175)
     server.start_rasa()  # no action server at all

@@ -39,11 +39,31 @@ def test_shell_conversation(tmp_path: Path):
         child.expect("emergency")
         child.expect("Your input ->")
         child.sendline("my lower back hurts after deadlifts")
-        # quick replies are listed as numbered choices; Enter picks the highlighted first one
+        # choices are a short numbered list of titles, never payloads; typing a number picks that one
         child.expect("When did it start")
-        child.expect("1: During the exercise")
-        child.send("\r")
+        child.expect("1. During the exercise")
+        child.expect("3. The next day")
+        child.expect("Your input ->")
+        assert "/inform" not in child.before
+        child.sendline("3")
         child.expect("What does it feel like")
+        child.expect("Your input ->")
+        assert slot(tmp_path / "tracker.db", "pain_onset") == "next_day"
+        # free text at a question with choices is read as an answer too
+        child.sendline("more of a dull ache really")
+        child.expect("Your input ->")
+        assert slot(tmp_path / "tracker.db", "pain_character") == "dull_ache"
     finally:
         child.terminate(force=True)
         child.close()
+
+
+def slot(db: Path, name: str) -> object:
+    """The latest value the conversation in ``db`` set for slot ``name``."""
+    import json
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT data FROM events WHERE type_name = 'slot' ORDER BY id").fetchall()
+    values = [json.loads(r[0]) for r in rows]
+    return next((v["value"] for v in reversed(values) if v.get("name") == name), None)

@@ -35,6 +35,7 @@ ORIGIN = f"http://127.0.0.1:{WEB_PORT}"  # the only origin allowed (BACKSTOP_COR
 PAGE_URL = f"{ORIGIN}/?server={RASA_URL}"
 OTHER_SITE_URL = f"http://localhost:{WEB_PORT}/?server={RASA_URL}"  # same page, an origin not allowed
 OUT = ROOT / "results" / "widget"
+CHECKIN_SECONDS = 100  # the check-in delay in these tests (48 hours in use)
 TIMEOUT_MS = 60_000  # the first reply loads the model's components; later ones take ~1 s
 
 DISCLAIMER = "Information, not a diagnosis. In an emergency call your local emergency number."
@@ -48,7 +49,9 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backstop]:
     if not (ROOT / "web" / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js").exists():
         pytest.fail("web/node_modules is missing: run `npm ci` in web/")
     workdir = tmp_path_factory.mktemp("widget")
-    backstop = Backstop(workdir, rasa_port=RASA_PORT, action_port=ACTION_PORT, env={"BACKSTOP_CORS": ORIGIN})
+    backstop = Backstop(workdir, rasa_port=RASA_PORT, action_port=ACTION_PORT,
+                        env={"BACKSTOP_CORS": ORIGIN, "BACKSTOP_CHECKIN_HOURS": str(CHECKIN_SECONDS / 3600),
+                             "BACKSTOP_CHECKIN_SWEEP_SECONDS": "2"})
     web_log = open(workdir / "web.log", "ab")  # noqa: SIM115 - closed below
     web = subprocess.Popen([str(VENV_BIN / "python"), str(ROOT / "web" / "server.py")], cwd=ROOT,
                            env={**os.environ, "WEB_PORT": str(WEB_PORT), "WEB_HOST": "127.0.0.1"},
@@ -394,3 +397,52 @@ def test_socket_origin_is_enforced(browser: Any, servers: Backstop) -> None:
     assert page.evaluate("document.querySelector('.backstop-widget').dataset.state") != "connected"
     assert page.evaluate("document.querySelector('.backstop-widget').getAttribute('data-session-id')") is None
     context.close()
+
+
+def test_fuzzed_socket_events_never_break_the_channel(servers: Backstop) -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    junk = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=40),
+                        lambda c: st.lists(c, max_size=3) | st.dictionaries(
+                            st.sampled_from(["message", "session_id", "metadata", "customData", "x"]), c, max_size=4),
+                        max_leaves=8)
+    client, token, said = _client_session()
+
+    @settings(max_examples=25, deadline=None)
+    @given(event=st.sampled_from(["user_uttered", "session_request", "unknown_event"]), data=junk)
+    def check(event: str, data: Any) -> None:
+        client.emit(event, data)
+        assert client.connected
+
+    try:
+        check()
+        # the socket's session_request answers may have rebound it; ask once more, then chat normally
+        client.disconnect()
+        client, token, said = _client_session(session=token)
+        client.emit("user_uttered", {"message": "what is DOMS?", "session_id": token})
+        assert any("Delayed onset muscle soreness" in (m.get("text") or "") for m in _wait_said(said))
+    finally:
+        client.disconnect()
+
+
+def test_a_checkin_survives_a_restart_and_arrives_once(servers: Backstop) -> None:
+    client, token, said = _client_session()
+    client.emit("user_uttered", {"message": "/request_checkin", "session_id": token})
+    assert any("check in with you" in (m.get("text") or "") for m in _wait_said(said))
+    asked = time.time()
+    client.disconnect()
+    servers.stop_rasa()  # the check-in must not live only in this process
+    servers.start_rasa(extra=["--cors", ORIGIN])
+    client, resumed, said = _client_session(session=token)  # the page reconnects to its session
+    assert resumed == token
+    try:
+        while time.time() < asked + CHECKIN_SECONDS + 30:
+            time.sleep(1)
+        checkins = [m for m in said if "checking in" in (m.get("text") or "")]
+        assert len(checkins) == 1, said
+        events = servers.tracker(token.partition(".")[0])["events"]
+        intents = [(e.get("parse_data") or {}).get("intent", {}).get("name") for e in events if e["event"] == "user"]
+        assert intents.count("EXTERNAL_checkin") == 1, intents
+    finally:
+        client.disconnect()
