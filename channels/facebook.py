@@ -34,7 +34,16 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.messaging import ChoiceMemory, PlatformIds, choices, numbered, plain, safe_turns, split_text
+from channels.messaging import (
+    ChoiceMemory,
+    PlatformIds,
+    choices,
+    numbered,
+    plain,
+    refuse_unreadable,
+    safe_turns,
+    split_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -179,7 +188,7 @@ class FacebookInput(RasaFacebookInput):
             await messenger.handle(request.json or {}, self.get_metadata(request))
             return response.text("success")
 
-        return fb_webhook
+        return refuse_unreadable(fb_webhook, self.name())
 
     def get_output_channel(self) -> OutputChannel:
         return MessengerBot(MessengerClient(self.fb_access_token), self.memory)

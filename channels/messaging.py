@@ -24,6 +24,10 @@ from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import UserMessage
+from sanic import Blueprint, response
+from sanic.exceptions import SanicException
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from channels.rest import DISCLAIMER_START, NO_REPLY, NOT_SAVED, SILENT_COMMANDS
 
@@ -251,3 +255,18 @@ def safe_turns(channel: Text, on_new_message: Callable[[UserMessage], Awaitable[
             logger.error("%s: could not send the failure reply (%s)", channel, type(exc).__name__)
 
     return handle
+
+
+def refuse_unreadable(bp: Blueprint, channel: Text) -> Blueprint:
+    """A webhook body that passed the platform's signature check but cannot be read (``null``,
+    a list, fields of the wrong type) gets a 400 instead of a 500 and a traceback in the log.
+    Turns themselves never raise (``safe_turns``), so what reaches here is unreadable input."""
+
+    @bp.exception(Exception)
+    async def unreadable(request: Request, exc: Exception) -> HTTPResponse:
+        if isinstance(exc, SanicException):
+            return response.json({"error": str(exc)}, status=exc.status_code)
+        logger.warning("%s webhook: an update that could not be read was refused (%s)", channel, type(exc).__name__)
+        return response.json({"error": "This update could not be read."}, status=400)
+
+    return bp

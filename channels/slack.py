@@ -22,7 +22,7 @@ from rasa.core.channels.slack import SlackBot as RasaSlackBot
 from rasa.core.channels.slack import SlackInput as RasaSlackInput
 from sanic import Blueprint
 
-from channels.messaging import PlatformIds, choices, numbered, safe_turns, slack_mrkdwn, split_text
+from channels.messaging import PlatformIds, choices, numbered, refuse_unreadable, safe_turns, slack_mrkdwn, split_text
 
 TEXT_LIMIT = 3000
 MAX_BUTTONS = 25
@@ -85,7 +85,7 @@ class SlackInput(RasaSlackInput):
     """Rasa's ``slack`` channel (same credentials) answering through ``SlackBot`` above."""
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(safe_turns(self.name(), on_new_message))
+        return refuse_unreadable(super().blueprint(safe_turns(self.name(), on_new_message)), self.name())
 
     def get_output_channel(self, channel: Optional[Text] = None, thread_id: Optional[Text] = None) -> OutputChannel:
         channel = channel or self.slack_channel

@@ -42,7 +42,15 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.messaging import ChoiceMemory, PlatformIds, choices, safe_turns, split_text, telegram_html
+from channels.messaging import (
+    ChoiceMemory,
+    PlatformIds,
+    choices,
+    refuse_unreadable,
+    safe_turns,
+    split_text,
+    telegram_html,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -212,4 +220,4 @@ class TelegramInput(RasaTelegramInput):
                 )
             return response.text("success")
 
-        return telegram_webhook
+        return refuse_unreadable(telegram_webhook, self.name())

@@ -36,7 +36,17 @@ from sanic.response import HTTPResponse
 from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
-from channels.messaging import ChoiceMemory, PlatformIds, choices, numbered, pack, plain, safe_turns, whatsapp
+from channels.messaging import (
+    ChoiceMemory,
+    PlatformIds,
+    choices,
+    numbered,
+    pack,
+    plain,
+    refuse_unreadable,
+    safe_turns,
+    whatsapp,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -222,4 +232,4 @@ class TwilioInput(RasaTwilioInput):
                 await out_channel.release()
             return response.text("", status=204)
 
-        return twilio_webhook
+        return refuse_unreadable(twilio_webhook, self.name())

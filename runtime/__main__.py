@@ -6,13 +6,14 @@ given on its command line); scripts and tests use this entry.
 
 import sys
 
-from runtime import api_auth, checkins, shell
+from runtime import api_auth, api_checks, checkins, shell
 from runtime.patches import apply
 
 
 def main() -> None:
     apply()
     api_auth.accept_bearer_header()
+    api_checks.install()
     checkins.install()
     shell.install()
     sys.argv = api_auth.with_token(sys.argv)
