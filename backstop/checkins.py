@@ -84,6 +84,11 @@ class CheckinStore:
                     claimed.append(Due(row.id, row.sender_id, row.channel, json.loads(row.event)))
         return claimed
 
+    def release(self, row_id: int) -> None:
+        """Give a claimed check-in back (nobody to deliver it to yet): a later sweep retries it."""
+        with self.engine.begin() as conn:
+            conn.execute(TABLE.update().where(TABLE.c.id == row_id).values(claimed_by=None, claimed_at=None))
+
     def done(self, row_id: int) -> None:
         """A claimed check-in was sent: forget it."""
         with self.engine.begin() as conn:

@@ -65,6 +65,15 @@ def load_secret(path: Path = SECRET_FILE) -> bytes:
     return path.read_text().strip().encode()
 
 
+def is_listening(output: Any, conversation_id: str) -> bool:
+    """Whether a message sent through ``output`` now reaches someone: on socket.io, whether a
+    browser of that conversation is connected to this server (its room is not empty); other
+    channels deliver whenever they are written to."""
+    if not isinstance(output, SocketIOOutput):
+        return True
+    return any(True for _ in output.sio.manager.get_participants("/", conversation_id))
+
+
 class SessionTokens:
     """Mints conversation ids and signs them; verifies a token a client brings back."""
 
@@ -100,7 +109,7 @@ class SocketIOInput(RasaSocketIOInput):
         bound: Dict[str, tuple[str, str]] = {}  # socket id -> (conversation id, token)
 
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+        async def session_request(sid: Text, data: Any = None) -> None:
             token = data.get("session_id") if isinstance(data, dict) else None
             conversation_id = tokens.verify(token)
             if conversation_id is None:
@@ -110,7 +119,7 @@ class SocketIOInput(RasaSocketIOInput):
             await sio.emit("session_confirm", token, room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: Text, data: Any = None) -> None:
             session = bound.get(sid)
             data = data if isinstance(data, dict) else {}
             if session is None or data.get("session_id") not in (None, session[1]):

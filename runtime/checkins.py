@@ -3,10 +3,11 @@
 ``install()`` (called by ``python -m runtime``) replaces Rasa's in-memory reminder scheduling
 with :class:`backstop.checkins.CheckinStore` in the SQL tracker store's database, and adds a
 task to every server that sends the due ones every ``BACKSTOP_CHECKIN_SWEEP_SECONDS`` (default
-30) through the channel the person used. Rasa's own check that "the reminder is still in the
-conversation" is not used: a 48-hour check-in always falls in a new session, whose tracker no
-longer holds the reminder. A check-in is cancelled by a ``ReminderCancelled`` event or by
-deleting the conversation (``backstop.privacy forget``).
+30) through the channel the person used (on the widget, once their page is connected again).
+Rasa's own check that "the reminder is still in the conversation" is not used: a 48-hour
+check-in always falls in a new session, whose tracker no longer holds the reminder. A check-in
+is cancelled by a ``ReminderCancelled`` event or by deleting the conversation
+(``backstop.privacy forget``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import uuid
 from typing import Any, List, Optional
 
 from backstop.checkins import CheckinStore
+from channels.socketio import is_listening
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +64,9 @@ async def send_due(app: Any, claimer: str) -> int:
     for due in await asyncio.to_thread(store.claim_due, claimer):
         reminder = Event.from_parameters(due.event)
         output = _output_channel(app, due.channel)
+        if not is_listening(output, due.sender_id):  # the widget is not open: send when it is
+            await asyncio.to_thread(store.release, due.id)
+            continue
         try:
             async with processor.lock_store.lock(due.sender_id):
                 tracker = await processor.fetch_tracker_and_update_session(due.sender_id, output)

@@ -67,6 +67,14 @@ def test_a_claim_left_by_a_dead_instance_is_sent_later(tmp_path):
     assert [d.sender_id for d in store.claim_due("alive", now + checkins.STALE_CLAIM_SECONDS + 1)] == ["alice"]
 
 
+def test_a_released_checkin_is_claimed_again(tmp_path):
+    store = _store(tmp_path)
+    store.schedule("alice", "checkin", "socketio", time.time() - 1, _event())
+    (due,) = store.claim_due("a")
+    store.release(due.id)  # the widget was not open
+    assert [d.sender_id for d in store.claim_due("b")] == ["alice"]
+
+
 def test_cancel_and_forget_remove_checkins(tmp_path):
     store = _store(tmp_path)
     store.schedule("alice", "checkin", "telegram", time.time() + 60, _event())

@@ -51,7 +51,7 @@ def test_shell_conversation(tmp_path: Path):
         assert slot(tmp_path / "tracker.db", "pain_onset") == "next_day"
         # free text at a question with choices is read as an answer too
         child.sendline("more of a dull ache really")
-        child.expect("Your input ->")
+        child.expect("  1\\. ")  # the next question's choices (the prompt itself is redrawn as one types)
         assert slot(tmp_path / "tracker.db", "pain_character") == "dull_ache"
     finally:
         child.terminate(force=True)

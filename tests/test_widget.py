@@ -415,8 +415,14 @@ def test_fuzzed_socket_events_never_break_the_channel(servers: Backstop) -> None
         client.emit(event, data)
         assert client.connected
 
+    log = servers.workdir / "rasa.log"
+    start = log.stat().st_size
     try:
         check()
+        time.sleep(1)
+        with open(log, "rb") as f:
+            f.seek(start)
+            assert b"Traceback" not in f.read(), "a fuzzed event raised in the server (see rasa.log)"
         # the socket's session_request answers may have rebound it; ask once more, then chat normally
         client.disconnect()
         client, token, said = _client_session(session=token)
