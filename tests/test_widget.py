@@ -35,7 +35,7 @@ ORIGIN = f"http://127.0.0.1:{WEB_PORT}"  # the only origin allowed (BACKSTOP_COR
 PAGE_URL = f"{ORIGIN}/?server={RASA_URL}"
 OTHER_SITE_URL = f"http://localhost:{WEB_PORT}/?server={RASA_URL}"  # same page, an origin not allowed
 OUT = ROOT / "results" / "widget"
-CHECKIN_SECONDS = 100  # the check-in delay in these tests (48 hours in use)
+CHECKIN_SECONDS = 45  # the check-in delay in these tests (48 hours in use); may fall in the restart
 TIMEOUT_MS = 60_000  # the first reply loads the model's components; later ones take ~1 s
 
 DISCLAIMER = "Information, not a diagnosis. In an emergency call your local emergency number."
@@ -443,7 +443,8 @@ def test_a_checkin_survives_a_restart_and_arrives_once(servers: Backstop) -> Non
     client, resumed, said = _client_session(session=token)  # the page reconnects to its session
     assert resumed == token
     try:
-        while time.time() < asked + CHECKIN_SECONDS + 30:
+        deadline = max(asked + CHECKIN_SECONDS, time.time()) + 20  # the restart may outlast the delay
+        while time.time() < deadline:
             time.sleep(1)
         checkins = [m for m in said if "checking in" in (m.get("text") or "")]
         assert len(checkins) == 1, said
