@@ -28,13 +28,10 @@ def _engine(url: str | None = None) -> sa.engine.Engine:
     return sa.create_engine(url or os.environ.get("BACKSTOP_TRACKER_DB_URL", DEFAULT_URL))
 
 
-CHECKINS = checkins.TABLE.name
-
-
 def _delete_checkins(conn: sa.engine.Connection, sender_id: str) -> None:
     """A deleted conversation gets no check-in."""
-    if sa.inspect(conn).has_table(CHECKINS):
-        conn.execute(sa.text(f"DELETE FROM {CHECKINS} WHERE sender_id = :s"), {"s": sender_id})
+    if sa.inspect(conn).has_table(checkins.TABLE.name):
+        conn.execute(checkins.TABLE.delete().where(checkins.TABLE.c.sender_id == sender_id))
 
 
 def purge(days: float, url: str | None = None, audit_path: Path | None = None) -> int:
@@ -95,9 +92,9 @@ def namespace(url: str | None = None, audit_path: Path | None = None) -> dict[st
             new = f"{channel}:{sender}"
             conn.execute(sa.text("UPDATE events SET sender_id = :new WHERE sender_id = :old"),
                          {"new": new, "old": sender})
-            if sa.inspect(conn).has_table(CHECKINS):
-                conn.execute(sa.text(f"UPDATE {CHECKINS} SET sender_id = :new WHERE sender_id = :old"),
-                             {"new": new, "old": sender})
+            if sa.inspect(conn).has_table(checkins.TABLE.name):
+                conn.execute(checkins.TABLE.update().where(checkins.TABLE.c.sender_id == sender)
+                             .values(sender_id=new))
             audit.rename(sender, new, audit_path)
             renamed[channel] = renamed.get(channel, 0) + 1
     return renamed

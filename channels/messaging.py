@@ -218,6 +218,22 @@ class PlatformIds:
         await super().send_response(platform_id(self.channel, recipient_id), message)  # type: ignore[misc]
 
 
+class _Listening:
+    """One turn's view of an output channel: everything is the channel's own, and the texts sent
+    are noted (was the person answered?)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.said: List[Text] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        self.said.append(str(message.get("text") or ""))
+        await self.inner.send_response(recipient_id, message)
+
+
 def safe_turns(channel: Text, on_new_message: Callable[[UserMessage], Awaitable[Any]]
                ) -> Callable[[UserMessage], Awaitable[None]]:
     """``on_new_message`` for a platform: namespaces the sender and never raises.
@@ -228,29 +244,21 @@ def safe_turns(channel: Text, on_new_message: Callable[[UserMessage], Awaitable[
     """
 
     async def handle(message: UserMessage) -> None:
-        raw = str(message.sender_id)
-        message.sender_id = conversation_id(channel, raw)
-        out = message.output_channel
-        said: List[Text] = []
-        send = out.send_response
-
-        async def counting(recipient_id: Text, reply: Dict[Text, Any]) -> None:
-            said.append(str(reply.get("text") or ""))
-            await send(recipient_id, reply)
-
-        out.send_response = counting  # type: ignore[method-assign]
+        message.sender_id = conversation_id(channel, message.sender_id)
+        out = _Listening(message.output_channel)  # the platform's channel may be shared by all turns
+        message.output_channel = out  # type: ignore[assignment]
         failed = False
         try:
             await on_new_message(message)
         except Exception as exc:  # noqa: BLE001 - the person still gets an answer
             failed = True
             logger.error("%s: a turn failed (%s)", channel, type(exc).__name__)
-        answered = any(not t.startswith(DISCLAIMER_START) for t in said)
+        answered = any(not t.startswith(DISCLAIMER_START) for t in out.said)
         silent = str(message.text or "").strip().startswith(SILENT_COMMANDS)
-        if (answered and not failed) or (silent and not failed):
+        if not failed and (answered or silent):
             return
         try:
-            await send(message.sender_id, {"text": NOT_SAVED if answered else NO_REPLY})
+            await out.send_response(message.sender_id, {"text": NOT_SAVED if answered else NO_REPLY})
         except Exception as exc:  # noqa: BLE001 - the platform itself is unreachable
             logger.error("%s: could not send the failure reply (%s)", channel, type(exc).__name__)
 
