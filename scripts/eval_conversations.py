@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from tests.servers import Backstop, http  # noqa: E402
 
-SETS = {"tuning": ROOT / "tests/conversations/tuning.yml", "blind": ROOT / "tests/conversations/blind.yml"}
+SETS = {"tuning": ROOT / "tests/conversations/tuning.yml", "blind": ROOT / "tests/conversations/blind.yml",
+        "blind2": ROOT / "tests/conversations/blind2.yml"}
 MAX_TURNS = 16
 RANK = {"emergency": 0, "urgent": 1, "see_doctor": 2, "self_care": 3}
 
@@ -189,7 +190,7 @@ def summarise(name: str, results: list[Result]) -> tuple[str, bool]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a running Backstop (default: start one on test ports)")
-    parser.add_argument("--set", choices=sorted(SETS), action="append", help="which sets (default: both)")
+    parser.add_argument("--set", choices=sorted(SETS), action="append", help="which sets (default: all)")
     parser.add_argument("--transcripts", action="store_true", help="write every transcript to results/")
     parser.add_argument("--report-only", action="store_true",
                         help="exit 0 whatever the figures (make test, until the tuning gate is met)")
@@ -200,7 +201,7 @@ def main() -> int:
     url = args.url or server.url
     report, ok = [], True
     try:
-        for name in args.set or ["tuning", "blind"]:
+        for name in args.set or list(SETS):
             cases = yaml.safe_load(SETS[name].read_text())["cases"]
             results = run_set(url, name, cases)
             text, gate = summarise(name.upper() + (" (gated)" if name == "tuning" else " (never tuned on)"), results)
