@@ -39,6 +39,16 @@ def _entities(tracker: Tracker, name: str) -> List[Any]:
     return [e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == name]
 
 
+def _before_turn(tracker: Tracker, slot: str) -> Any:
+    """The slot's value before the latest user message (the slot mappings may have changed it since)."""
+    events = tracker.events
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    for event in reversed(events[:last_user]):
+        if event.get("event") == "slot" and event.get("name") == slot:
+            return event.get("value")
+    return None
+
+
 def _intent(tracker: Tracker) -> str:
     return (tracker.latest_message.get("intent") or {}).get("name") or ""
 
@@ -67,9 +77,12 @@ class ValidateAssessmentForm(FormValidationAction):
         if text.startswith("/") and intent != "inform":
             return []
         if not requested:  # the opening message activates the form: keep its red-flag concepts
-            return evidence(dispatcher, tracker) if intent != "report_red_flag" else []
+            return self._volunteered(tracker, None, {}) + (
+                evidence(dispatcher, tracker) if intent != "report_red_flag" else [])
         # the reply read as an answer to the question asked, once (None: it does not answer it)
         reading = None if tracker.get_slot(requested) is not None else answers.read(requested, text, intent, entities)
+        if intent == "stop" and not answers.wants_to_stop(text):
+            intent = "inform"  # "end of the round" is an answer, however the classifier took it
         if intent in assessment.NEVER_AN_ANSWER and (intent == "report_red_flag"
                                                      or reading in (None, assessment.UNKNOWN)):
             return []  # "stop", "bye", a red flag: the rules take over (an answer misread as "stop" is read)
@@ -81,15 +94,16 @@ class ValidateAssessmentForm(FormValidationAction):
             # screen (which has just asked about those signs), is read as an answer
             return []
         known = {k: v for k, v in tracker.slots.items() if k != requested}
-        changed = answers.corrections(text, intent, entities, known)
+        # a screen's answer is about the warning signs ("I took my temperature actually")
+        changed = {} if requested in assessment.SCREENS else answers.corrections(text, intent, entities, known)
         if changed:
             dispatcher.utter_message(text="Got it, I've changed " + replies.join([CHANGED[k] for k in changed]) + ".")
         value = None if text.startswith("/") else reading
         if changed and requested in answers.CORRECTABLE:
             value = None  # the correction's words were about the earlier question
         others = (set(tracker.slots_to_validate()) & set(assessment.FORM_SLOTS)) | set(changed)
-        if value is None and not others and intent not in assessment.ANSWER_INTENTS:
-            return []  # a question or small talk: let the form reject so the rules answer it
+        if value is None and not others and intent not in assessment.ANSWER_INTENTS and answers.asks(text):
+            return []  # a question: let the form reject so the rules answer it, then ask again
         facts = answers.read_serious(text, intent, entities)
         # a button payload carries its answers as entities
         facts.update({e["entity"]: e["value"] for e in entities if text.startswith("/")
@@ -97,6 +111,7 @@ class ValidateAssessmentForm(FormValidationAction):
         events: List[EventType] = [SlotSet(k, v) for k, v in facts.items()
                                    if tracker.get_slot(k) is None and k != requested]
         events += [SlotSet(k, v) for k, v in changed.items()]
+        events += self._volunteered(tracker, requested, changed)
         if requested in facts:
             value = facts[requested]
         given = value if value is not None else tracker.slots_to_validate().get(requested)  # or set by the NLU
@@ -106,6 +121,25 @@ class ValidateAssessmentForm(FormValidationAction):
             events += self._both_legs(dispatcher, tracker, text, requested)
         if tracker.get_slot(requested) is None:
             events.append(SlotSet(requested, INVALID if value is None else value))
+        return events
+
+    @staticmethod
+    def _volunteered(tracker: Tracker, requested: Optional[str], changed: Dict[str, Any]) -> List[EventType]:
+        """Answers to other questions in this reply (answers.volunteered) fill those questions if
+        still open; what the slot mappings took from words about something else, or that would
+        overwrite an earlier answer without a correction, is put back."""
+        text = tracker.latest_message.get("text") or ""
+        if text.startswith("/"):
+            return []
+        stated = answers.volunteered(text, _intent(tracker), tracker.latest_message.get("entities") or [],
+                                     requested, screen=requested in assessment.SCREENS)
+        mapped = {k for k in tracker.slots_to_validate() if k in assessment.FORM_SLOTS}
+        events: List[EventType] = []
+        for slot in sorted((mapped | set(stated)) - {requested} - set(changed)):
+            before = _before_turn(tracker, slot) if slot in mapped else tracker.get_slot(slot)
+            value = stated[slot] if before in (None, assessment.UNKNOWN) and slot in stated else before
+            if value != tracker.get_slot(slot):
+                events.append(SlotSet(slot, value))
         return events
 
     @staticmethod

@@ -88,7 +88,10 @@ ONSET_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                                r"hours? (?:later|after)|later (?:that|in the) (?:same )?(?:day|evening|"
                                r"night)|that (?:evening|"
                                r"night|afternoon)|after i got home|on the (?:way|drive) home|once i cooled down|"
-                               r"after (?:the )?(?:session|workout|class|run|training)|afterwards|later on|"
+                               r"after (?:the |a |my |that )?(?:[\w-]+ )?(?:session|workout|class|run|training|day|"
+                               r"gym|game|match|lifting|practice)|after (?:\d+|a|the|my|that|all|those) (?:\w+ )?"
+                               r"(?:holes|miles|km|laps|rounds|games|matches|sets|reps|hours of \w+)|afterwards|"
+                               r"later on|"
                                r"when i sat down after)\b")),
     ("gradual", re.compile(r"\b(gradual\w*|slowly|crept|creeping|built up|building up|over (?:time|weeks|months|a few "
                            r"weeks)|weeks? into|into the (?:new )?(?:plan|programme|program|block)|bit by bit|"
@@ -98,13 +101,14 @@ ONSET_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                                    r"straightaway|right away|immediately|instantly|at once|as i (?:lifted|picked|"
                                    r"stood|pulled|bent|went|came|was)|while (?:i was )?\w+ing|when i (?:racked|lifted|"
                                    r"picked|pulled|stood|landed|twisted|bent|went|caught|dropped|was)|(?:first|second|"
-                                   r"third|fourth|last|final|top|heavy|working) (?:set|rep|single|double|triple)|"
+                                   r"third|fourth|last|final|top|heavy|working) (?:[\w-]+ )?(?:set|rep|single|"
+                                   r"double|triple)|"
                                    r"on the way (?:up|down)|at the bottom|at the top|then and there|right then|"
                                    r"in the (?:gym|session|class|workout)|felt (?:it|a) (?:go|pop|tweak|twinge)|"
                                    r"\d+ ?(?:mins?|minutes?|km|k|miles?|reps?|sets?) into|(?:towards?|near|at|"
                                    r"by) the end|"
-                                   r"end of (?:the|my) (?:\w+ )?(?:session|workout|run|set|class|walk|hike|ride|"
-                                   r"game|match)|into (?:my|the) (?:run|set|"
+                                   r"end of (?:the|my|a|that) (?:\w+ )?(?!day|shift|week|night|evening)\w+|"
+                                   r"into (?:my|the) (?:run|set|"
                                    r"session|workout|class|lift|ride|swim))\b")),
 ]
 # most specific first: "bottom of my ribs" is the middle, "base of my neck" the top
@@ -144,7 +148,8 @@ CHARACTER_PATTERNS = [
     ("dull_ache", re.compile(r"\b(dull|ach\w*|sore\w*|tender|throb\w*|nagging|bruise\w*|heavy|deep)\b")),
 ]
 TREND_PATTERNS = [
-    ("same", re.compile(r"\b(not (?:\w+ )?(?:gett?in'?g? )?(?:any )?better|no better|hasn'?t (?:got(?:ten)? )?better|"
+    ("same", re.compile(r"\b((?:not|never|isn'?t|aren'?t|hasn'?t|haven'?t|ain'?t) (?:\w+ )?(?:gett?in'?g? )?"
+                        r"(?:any )?better|no better|hasn'?t (?:got(?:ten)? )?better|"
                         r"not improv\w*|hasn'?t improved|isn'?t improving)\b")),
     ("worsening", re.compile(r"\b(downhill|worse|worsening|increasing|deteriorat\w*|spreading|more painful|"
                              r"escalat\w*)\b")),
@@ -348,24 +353,33 @@ def read_screen(text: str, intent: str, entities: Entities) -> str | None:
     return None
 
 
+_NEGATOR = re.compile(r"\b(no|never|not|without|nope|nah|none|haven'?t|hasn'?t|didn'?t|don'?t)\b|n't\b")
+_NEGATION_ENDS = re.compile(r"\b(but|though|although|except|apart from|however|i|i'?ve|i'?d|i'?m|me)\b")
+RELATIVE = re.compile(r"\b(my|his|her|our|their)\s+(mum|mom|mam|dad|father|mother|brother|sister|wife|husband|partner|"
+                      r"gran\w*|grand\w*|aunt\w*|uncle|friend|mate|cousin|son|daughter|family)\b|\bfamily history\b")
+
+
+def _negated(text: str, start: int) -> bool:
+    """A negation earlier in the clause still covers the word at ``start`` ("no steroids, chemo or
+    anything"; "never had cancer"), unless the writer starts speaking of themselves again ("no, but
+    I had chemo", "no, I had chemo last year")."""
+    before = text[max(0, start - 40):start]
+    nearest = list(_NEGATOR.finditer(before))
+    return bool(nearest) and not re.search(r"[.;!?]", before[nearest[-1].end():]) and not _NEGATION_ENDS.search(
+        before[nearest[-1].end():])
+
+
 def read_serious(text: str, intent: str, entities: Entities) -> dict[str, str]:
     """The see-doctor facts the third screen asks about: {"history_cancer": "yes", ...}."""
     t = _lower(text)
     found = {}
     cancer = CANCER.search(t)
-    if cancer and not re.search(r"\b(no|never|not|"
-                                r"without)\b[^,.]{0,12}$", t[:cancer.start()]) and not re.search(r"\b(my|his|"
-                                                                                                 r"her)\s+(mum|"
-                                                                                                 r"mom|dad|"
-                                                                                                 r"father|"
-                                                                                                 r"mother|"
-                                                                                                 r"brother|"
-                                                                                                 r"sister|wife|husband|"
-                                          r"gran\w*|aunt\w*|uncle|friend)\b", t):
+    if cancer and not _negated(t, cancer.start()) and not RELATIVE.search(t):
         found["history_cancer"] = "yes"
-    on_purpose = [m for m in WEIGHT_ON_PURPOSE.finditer(t)
-                  if not re.search(r"(not|n't|without)\s*$", t[:m.start()])]
-    if WEIGHT_LOSS.search(t) and not on_purpose:
+    on_purpose = [m for m in WEIGHT_ON_PURPOSE.finditer(t)  # "I haven't been dieting" is not on purpose
+                  if not re.search(r"(?:\b(?:not|no|never|without)|n't)(?:\s+\w+){0,2}\s*$", t[:m.start()])]
+    weight = WEIGHT_LOSS.search(t)
+    if weight and not on_purpose and not _negated(t, weight.start()):
         found["weight_loss"] = "yes"
     night = [c for c in re.split(r"[.,;!?]|\bbut\b", t) if NIGHT_PAIN.search(c)]
     if night and not all(re.search(r"\b(not|never|no|doesn'?t|does not|fine|ok|okay|better|easier|eases)\b", c)
@@ -390,7 +404,8 @@ def leg_sides(text: str) -> set[str]:
     return sides
 
 
-CORRECTION = re.compile(r"\b(actually|i meant|meant to say|scratch that|correction|i misread|misread|my mistake|"
+CORRECTION = re.compile(r"(?:^|[.,;!?-]\s*|\b(?:oh|no|sorry|wait|um+|erm|hmm)\s+)actually\b|"
+                        r"\b(i meant|meant to say|scratch that|correction|i misread|misread|my mistake|"
                         r"i got that wrong|got that wrong|sorry,? (?:it'?s|it is|i'?m)|wait,? no|no wait|"
                         r"not \w+,? (?:it'?s|but))\b")
 # answers a correction can replace: those a reader only finds in words about that question
@@ -412,6 +427,54 @@ def corrections(text: str, intent: str, entities: Entities, known: Mapping[str, 
     return out
 
 
+# "it hurts when I bend": when it hurts, not when it started
+AGGRAVATION = re.compile(r"\b(hurts?|aches?|achy|worse|sore|painful|twinges?|pulls?|kills?|sharp|tight)\b[^.,;!?]*"
+                         r"\b(while|when|whenever|if)\b")
+# a duration that is about the pain ("it's been sore for 3 weeks"), not about something else
+# ("ibuprofen helps for a few hours", "fell off a bike 5 years ago")
+PAIN_TIME = re.compile(r"\b(back|pain|hurt\w*|sore\w*|ach\w*|it'?s been|had (?:it|this)|going on|started|began|"
+                       r"since|on and off|niggl\w*|tweak\w*)\b")
+ONSET_CUE = re.compile(r"\b(start\w*|began|begun|came on|kicked in|felt it|noticed|first|happened|set in|"
+                       r"showed up|hit me)\b")
+ELSEWHERE = re.compile(r"\b(ago|helps?|helped|lasts?|worked|work|works|takes? the edge)\b")
+
+
+def _clauses(text: str) -> list[str]:
+    return [c for c in re.split(r"[.;!?\n]+|\bbut\b|,\s*(?=then\b)", _lower(text)) if c.strip()]
+
+
+def volunteered(text: str, intent: str, entities: Entities, asked: str | None,
+                screen: bool = False) -> dict[str, Any]:
+    """Facts a reply states for questions other than the one asked ("lower back, it went halfway
+    through my second set" to "where is it?"), read by the same readers, clause by clause.
+
+    The NLU's entities are kept where the clause they come from says so ("isn't getting better"
+    is no better, not improving; "helps for a few hours" is no duration). The answer to a safety
+    screen gives none: its words are about the warning signs ("no, same as always", "fell off a
+    bike 5 years ago")."""
+    if screen:
+        return {}
+    entities = [e for e in entities if e.get("entity") in READERS and e.get("entity") != asked]
+    found: dict[str, Any] = {}
+    clauses = _clauses(text)
+    for e in entities:
+        slot, start = str(e["entity"]), e.get("start")
+        span = _lower(text)[start:e.get("end")] if isinstance(start, int) else ""
+        clause = next((c for c in clauses if span and span in c), " ".join(clauses))
+        if slot == "pain_duration" and (not PAIN_TIME.search(clause) or ELSEWHERE.search(clause)):
+            continue
+        refined = READERS[slot](clause, intent, [e]) if slot in ("pain_trend", "pain_duration") else None
+        found.setdefault(slot, refined if refined not in (None, UNKNOWN) else e.get("value"))
+    if asked != "pain_onset" and "pain_onset" not in found:
+        for clause in clauses:
+            onset = None if AGGRAVATION.search(clause) else _first(ONSET_PATTERNS, clause)
+            # "my back hurts after the gym" says since when, not that it came on hours later
+            if onset and (onset != "hours_later" or ONSET_CUE.search(clause)):
+                found["pain_onset"] = onset
+                break
+    return found
+
+
 Reader = Callable[[str, str, Entities], Any]
 READERS: dict[str, Reader] = {
     "pain_location": read_location,
@@ -430,6 +493,26 @@ READERS: dict[str, Reader] = {
     "exercise": read_exercise,
     "age_band": read_age,
 }
+
+
+ASKS = re.compile(r"\?|^\s*(what|why|how|which|who|when|where|is|are|am|can|could|should|shall|do|does|did|will|"
+                  r"would|any|tell me|explain|help)\b|\b(i'?d like to know|i want to know|i wonder|wondering)\b")
+
+
+STOP_WORDS = re.compile(r"\b(stop\w*|quit|cancel|enough|no more|exit|end (?:this|it|the chat|the questions)|"
+                        r"forget it|leave it|don'?t want to|do not want to|rather not|skip|bye|later|"
+                        r"not now|give up|done)\b")
+
+
+def wants_to_stop(text: str) -> bool:
+    """Whether a reply the classifier took for "stop" says so in words ("end of the round" does not)."""
+    return bool(STOP_WORDS.search(_lower(text)))
+
+
+def asks(text: str) -> bool:
+    """Whether a reply in the middle of the assessment is a question of its own (answered, then the
+    question is asked again) rather than an attempt at an answer ("on my last warm-up set")."""
+    return bool(ASKS.search(_lower(text)))
 
 
 QUESTION_BACK = re.compile(r"^\s*(what|why|how|which|who|when|where|is that|does that|do you|can you|could you|"

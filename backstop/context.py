@@ -97,6 +97,7 @@ class ConText:
                     self.triggers.append((_phrase(f"{det} {form}"), "other", "forward"))
         self.pseudo = PhraseSet([_phrase(p) for cat in CATEGORIES for p in cats[cat].get("pseudo") or []])
         self.list_conjunctions = set(cats["negated"].get("list_conjunctions") or [])
+        self.list_items = set(cats["negated"].get("list_items") or [])
         self.historical_ignores = set(cats["historical"].get("ignores") or [])
         self.termination = PhraseSet([_phrase(p) for p in rules["termination"]])
         self.first_person = set(rules["first_person"])
@@ -167,7 +168,9 @@ class ConText:
             if trig.category == "negated" and tokens[i] in self.list_conjunctions:
                 # "no numbness, tingling": a conjunction between two symptoms continues the list;
                 # "no fever, my groin is numb" ends it
-                return not ((i - step) in target_tokens and (i + step) in target_tokens)
+                before, after = i - step, i + step
+                item = before in target_tokens or (0 <= before < len(tokens) and tokens[before] in self.list_items)
+                return not (item and after in target_tokens)
             return False
 
         if trig.direction in ("forward", "both") and trig.start < s < trig.end:

@@ -149,6 +149,7 @@ class RedFlagDetector:
             raise knowledge.KnowledgeError(f"red_flag_patterns.yml: suggestive: unknown concept {sorted(unknown)[0]}")
         self.slang = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self.slang.add("SLANG", [self.nlp.make_doc(_normalise(p)) for p in patterns["slang"]])
+        self.slang_regex = [re.compile(p) for p in patterns.get("slang_regex") or []]
         self.speller = _Speller(clinical_words, kb)
 
     def detect(self, text: str) -> list[RedFlagHit]:
@@ -210,6 +211,11 @@ class RedFlagDetector:
         masked: set[int] = set()
         for _, s, e in self.slang(doc):
             masked.update(range(s, e))
+        for pattern in self.slang_regex:
+            for m in pattern.finditer(doc.text):
+                span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+                if span is not None:
+                    masked.update(range(span.start, span.end))
         matches = [
             (s, e, self.nlp.vocab.strings[mid])
             for mid, s, e in self.matcher(doc)

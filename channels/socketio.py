@@ -11,6 +11,11 @@
   which turns python-engineio's Origin check off: any site could open the socket. Here the
   allowed origins are ``BACKSTOP_CORS`` (space-separated; ``*`` allows any), and without it
   only the server's own origin.
+- **Nothing a polling client sends is dropped.** python-engineio decodes at most 16 packets from
+  one long-polling POST and silently discards the whole POST beyond that (it logs and answers
+  OK); a widget behind a proxy without websockets that flushes its buffered messages after a
+  reconnect would lose them. The limit is raised here; ``max_http_buffer_size`` still bounds a
+  POST's size.
 - Upstream bug RasaHQ/rasa#13027 fixed: ``enter_room`` is a coroutine in python-socketio 5.x
   and Rasa 3.6.21 never awaits it, so the browser never joined its room.
 """
@@ -26,6 +31,7 @@ import secrets
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
+from engineio.payload import Payload
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput
@@ -36,6 +42,7 @@ from channels.rest import EMPTY_REPLY, MAX_MESSAGE_CHARS, NO_REPLY
 logger = logging.getLogger(__name__)
 
 CORS_ENV = "BACKSTOP_CORS"
+MAX_PACKETS_PER_POST = 256
 SECRET_ENV = "BACKSTOP_SESSION_SECRET"
 SECRET_FILE = Path("var/session-secret")
 _ID = re.compile(r"^[0-9a-f]{32}$")
@@ -105,6 +112,7 @@ class SocketIOInput(RasaSocketIOInput):
         bp = super().blueprint(on_new_message)
         sio = self.sio
         sio.eio.cors_allowed_origins = allowed_origins(os.environ.get(CORS_ENV))
+        Payload.max_decode_packets = MAX_PACKETS_PER_POST  # class-wide in python-engineio
         tokens = SessionTokens(load_secret())
         bound: Dict[str, tuple[str, str]] = {}  # socket id -> (conversation id, token)
 

@@ -9,7 +9,7 @@ question is pending, or after MAX_TURNS.
 
 Reported per set: acceptable triage, under-triage, serious (emergency/urgent) cases escalated,
 expected cause in the top 3, median turns, re-asks (a question asked twice) and loops (three times).
-Exit status 1 on any under-triaged emergency/urgent case or any loop in the TUNING set.
+Exit status 1 on any under-triaged emergency/urgent case or any loop in a tuning set (TUNED).
 
     python scripts/eval_conversations.py            # starts its own servers on test ports
     python scripts/eval_conversations.py --url http://127.0.0.1:5005   # a running Backstop
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import re
+import secrets
 import statistics
 import sys
 import tempfile
@@ -37,6 +38,8 @@ from tests.servers import Backstop, http  # noqa: E402
 
 SETS = {"tuning": ROOT / "tests/conversations/tuning.yml", "blind": ROOT / "tests/conversations/blind.yml",
         "blind2": ROOT / "tests/conversations/blind2.yml"}
+# sets whose transcripts were read to fix failures: gated, and no longer a measure of anything new
+TUNED = {"tuning", "blind"}
 MAX_TURNS = 16
 RANK = {"emergency": 0, "urgent": 1, "see_doctor": 2, "self_care": 3}
 
@@ -159,8 +162,9 @@ def play(bot_url: str, case: dict[str, Any], sender: str) -> Result:
 
 def run_set(bot_url: str, name: str, cases: list[dict[str, Any]]) -> list[Result]:
     ids = itertools.count()
+    run = secrets.token_hex(3)  # a fresh conversation per case on every run, even against the same server
     with ThreadPoolExecutor(max_workers=4) as pool:
-        return list(pool.map(lambda c: play(bot_url, c, f"sim-{name}-{c['id']}-{next(ids)}"), cases))
+        return list(pool.map(lambda c: play(bot_url, c, f"sim-{name}-{run}-{c['id']}-{next(ids)}"), cases))
 
 
 def summarise(name: str, results: list[Result]) -> tuple[str, bool]:
@@ -204,10 +208,11 @@ def main() -> int:
         for name in args.set or list(SETS):
             cases = yaml.safe_load(SETS[name].read_text())["cases"]
             results = run_set(url, name, cases)
-            text, gate = summarise(name.upper() + (" (gated)" if name == "tuning" else " (never tuned on)"), results)
+            label = " (tuning, gated)" if name in TUNED else " (blind: never tuned on)"
+            text, gate = summarise(name.upper() + label, results)
             report.append(text)
             print(text, flush=True)
-            if name == "tuning":
+            if name in TUNED:
                 ok &= gate
             if args.transcripts:
                 out = ROOT / "results" / f"conversations_{name}.txt"

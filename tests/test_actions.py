@@ -17,13 +17,16 @@ DOMAIN: dict[str, Any] = {"slots": {}, "forms": {}, "responses": {}}
 
 
 def tracker(slots: dict | None = None, intent: str = "inform", text: str = "", entities: list | None = None,
-            active_loop: str | None = None, channel: str = "rest") -> Tracker:
+            active_loop: str | None = None, channel: str = "rest", mapped: dict | None = None) -> Tracker:
+    """``slots`` were set before this message; ``mapped`` by the domain's slot mappings on reading it."""
+    earlier = [{"event": "slot", "name": k, "value": v} for k, v in (slots or {}).items()]
+    now = [{"event": "slot", "name": k, "value": v} for k, v in (mapped or {}).items()]
     return Tracker(
         sender_id="test-user",
-        slots={"requested_slot": None, **(slots or {})},
+        slots={"requested_slot": None, **(slots or {}), **(mapped or {})},
         latest_message={"intent": {"name": intent, "confidence": 0.99}, "text": text,
                         "entities": entities or []},
-        events=[{"event": "user", "text": text, "input_channel": channel}],
+        events=[*earlier, {"event": "user", "text": text, "input_channel": channel}, *now],
         paused=False,
         followup_action=None,
         active_loop={"name": active_loop} if active_loop else {},
@@ -210,10 +213,50 @@ def test_form_accepts_dont_know():
     assert slot_events(events)["pain_onset"] == "unknown"
 
 
-def test_form_leaves_questions_and_red_flags_to_the_rules():
-    for intent in ("ask_self_care", "report_red_flag", "stop"):
-        events, dispatcher = validate({}, "pain_onset", "should I use ice?", intent=intent)
+def test_form_leaves_questions_stops_and_red_flags_to_the_rules():
+    for intent, text in (("ask_self_care", "should I use ice?"), ("report_red_flag", "should I use ice?"),
+                         ("stop", "stop asking me questions")):
+        events, dispatcher = validate({}, "pain_onset", text, intent=intent)
         assert slot_events(events) == {} and dispatcher.messages == []
+
+
+def test_facts_for_other_questions_are_recorded_with_the_answer():
+    events, _ = validate({}, "pain_location", "lower back, it started halfway through my second set",
+                         entities=[{"entity": "pain_location", "value": "lower_back", "start": 0, "end": 10}],
+                         mapped={"pain_location": "lower_back"})
+    got = slot_events(events)
+    assert got["pain_location"] == "lower_back" and got["pain_onset"] == "during_exercise"
+
+
+def test_words_about_something_else_do_not_become_answers():
+    # the slot mappings took "years" for the pain's duration and "same" for its trend
+    text = "No. Fell off a bike 5 years ago, nothing recent. Weight's the same as always"
+    entities = [{"entity": "pain_duration", "value": "over_6_weeks", "start": 21, "end": 32},
+                {"entity": "pain_trend", "value": "same", "start": 59, "end": 63}]
+    events, _ = validate({}, "screen_cauda", text, entities=entities,
+                         mapped={"pain_duration": "over_6_weeks", "pain_trend": "same"})
+    got = slot_events(events)
+    assert got.get("pain_duration") is None and got.get("pain_trend") is None
+
+
+def test_a_passing_mention_does_not_overwrite_an_earlier_answer():
+    text = "4, ibuprofen helps for a few hours"
+    events, _ = validate({"pain_duration": "1_to_6_weeks"}, "pain_severity", text,
+                         entities=[{"entity": "pain_duration", "value": "under_2_days", "start": 23, "end": 34}],
+                         mapped={"pain_duration": "under_2_days"})
+    got = slot_events(events)
+    assert got["pain_severity"] == 4.0 and got["pain_duration"] == "1_to_6_weeks"
+
+
+def test_an_answer_the_classifier_took_for_stop_is_read_as_an_answer():
+    events, _ = validate({}, "pain_onset", "end of the round", intent="stop")
+    assert slot_events(events)["pain_onset"] == "during_exercise"
+
+
+def test_a_statement_that_answers_nothing_is_asked_again_not_answered_as_a_question():
+    events, dispatcher = validate({}, "pain_character", "my legs are fine, it's just the back", intent="ask_prevention")
+    assert slot_events(events).get("pain_character") is None
+    assert dispatcher.messages and "dull ache" in dispatcher.messages[-1]["text"]
 
 
 def test_checkin_is_scheduled_only_where_the_bot_can_push():

@@ -38,3 +38,26 @@ def test_see_doctor_facts_are_read_from_any_reply():
     assert answers.read_serious("my mum had breast cancer", "inform", []) == {}
     assert answers.read_serious("I've lost weight but I'm cutting on purpose", "inform", []) == {}
     assert answers.read_serious("it wakes me every night", "inform", []) == {"night_pain": "yes"}
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("no steroids, chemo or anything like that", {}),
+    ("I've never had cancer", {}),
+    ("No, but I had chemo last year", {"history_cancer": "yes"}),
+    ("No, I had chemo in 2019", {"history_cancer": "yes"}),
+    ("I haven't lost weight", {}),
+    ("down like 12 pounds and I haven't been dieting", {"weight_loss": "yes"}),
+])
+def test_a_negation_covers_a_list_until_the_writer_speaks_of_themselves_again(text, expect):
+    assert answers.read_serious(text, "inform", []) == expect
+
+
+def test_questions_of_ones_own_are_told_from_answers_that_say_nothing():
+    assert answers.asks("should I use ice?") and answers.asks("what about stretching")
+    assert not answers.asks("my legs are fine, it's just the back")
+    assert not answers.asks("on my last warm-up set")
+
+
+def test_stop_needs_words_that_say_stop():
+    assert answers.wants_to_stop("stop asking me questions") and answers.wants_to_stop("I'd rather not say")
+    assert not answers.wants_to_stop("end of the round")

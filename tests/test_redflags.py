@@ -148,3 +148,16 @@ def test_evidence_across_turns_never_joins_nerve_words_and_sides(detector):
     concepts = set(detector.analyse("a bit of tingling in my left foot").concepts)
     concepts |= set(detector.analyse("both sides").concepts)
     assert redflags.across_turns(concepts) is None
+
+
+@pytest.mark.parametrize("text", ["I've dropped a few pounds on purpose", "down like 12 lbs since Christmas",
+                                  "didn't feel anything pop", "no steroids, chemo or anything like that"])
+def test_gym_and_diet_talk_is_not_a_red_flag(detector, text):
+    assert detector.detect(text) == []
+
+
+@pytest.mark.parametrize("text,flag", [("someone dropped a 20kg plate on my spine, I'm in agony", "major_trauma"),
+                                       ("felt something pop and now I can't move", "pop_cannot_move"),
+                                       ("no meds, but I had chemo last month", "immunosuppression_ivdu")])
+def test_the_masks_leave_real_red_flags_alone(detector, text, flag):
+    assert flag in [h.flag_id for h in detector.detect(text)]

@@ -399,6 +399,50 @@ def test_socket_origin_is_enforced(browser: Any, servers: Backstop) -> None:
     context.close()
 
 
+def test_a_burst_of_messages_over_long_polling_is_not_dropped(servers: Backstop) -> None:
+    """A polling client flushes its buffered messages in one POST (e.g. after a reconnect);
+    python-engineio used to discard a POST of more than 16 packets without a word."""
+    import json
+
+    base = f"{RASA_URL}/socket.io/?EIO=4&transport=polling"
+    headers = {"Origin": ORIGIN, "Content-Type": "text/plain;charset=UTF-8"}
+    _, opened = http("GET", base, headers=headers)
+    sid = json.loads(str(opened)[1:])["sid"]
+    url = f"{base}&sid={sid}"
+
+    def post(*packets: str) -> None:
+        status, body = http("POST", url, raw="\x1e".join(packets).encode(), headers=headers)
+        assert status == 200 and body == "ok", (status, body)
+
+    def events(seconds: float, until: Any) -> list:
+        got: list = []
+        deadline = time.time() + seconds
+        while time.time() < deadline and not until(got):
+            _, body = http("GET", url, headers=headers, timeout=30)
+            for packet in str(body).split("\x1e"):
+                if packet.startswith("42"):
+                    got.append(json.loads(packet[2:]))
+                elif packet == "2":  # engine.io ping
+                    post("3")
+        return got
+
+    post("40")
+    events(10, lambda got: True)
+    post('42["session_request",{}]')
+    confirm = events(30, lambda got: any(e[0] == "session_confirm" for e in got))
+    token = next(e[1] for e in confirm if e[0] == "session_confirm")
+    burst = 20
+    message = json.dumps(["user_uttered", {"message": "what is DOMS?", "session_id": token}])
+    post(*[f"42{message}"] * burst)
+
+    def answers(got: list) -> int:
+        return sum(1 for e in got if e[0] == "bot_uttered"
+                   and "Delayed onset muscle soreness" in (e[1].get("text") or ""))
+
+    got = events(120, lambda got: answers(got) >= burst)
+    assert answers(got) == burst, f"{answers(got)} of {burst} messages answered"
+
+
 def test_fuzzed_socket_events_never_break_the_channel(servers: Backstop) -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
