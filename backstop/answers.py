@@ -172,7 +172,8 @@ AGE_DECADES = re.compile(r"\b(?:early|mid|late)?[- ]?(twenties|thirties|forties|
 _DECADE = {"teens": 16, "twenties": 25, "thirties": 35, "forties": 45, "fifties": 55, "sixties": 65,
            "seventies": 75, "eighties": 85}
 DURATION = re.compile(
-    r"\b(\d{1,3}(?:\.5)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|sixty|"
+    r"\b(\d{1,3}(?:\.5)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
     r"couple(?: of)?|few|several|half an?)\s*(?:more\s+)?"
     r"(minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|wks?|months?|years?)\b")
 DURATION_WORDS = [
@@ -183,7 +184,9 @@ DURATION_WORDS = [
     ("1_to_6_weeks", re.compile(r"\b(fortnight|a month|over a week|more than a week|last week)\b")),
     ("over_6_weeks", re.compile(r"\b(months|years|ages|forever|since last year|chronic|on and off for)\b")),
 ]
-_AMOUNT = {"half a": 0.5, "half an": 0.5, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+_AMOUNT = {"half a": 0.5, "half an": 0.5, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+           "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
+           "fifty": 50, "sixty": 60,
            "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
            "nine": 9, "ten": 10, "couple": 2, "couple of": 2, "few": 3, "several": 4}
 
@@ -250,10 +253,23 @@ def read_duration(text: str, intent: str, entities: Entities) -> str | None:
     return _first(DURATION_WORDS, t) or _entity(entities, "pain_duration")
 
 
+WORSE = re.compile(r"\b(worse|worsening|downhill|deteriorat\w*|more painful|escalat\w*)\b")
+
+
+def _trend(text: str) -> str | None:
+    """"getting worse, not better" is worse; "not getting any worse" is no change."""
+    worse = [m for m in WORSE.finditer(text)
+             if not re.search(r"(?:\b(?:not|no|never|nothing)|n't)(?:\s+\w+){0,3}\s*$", text[:m.start()])]
+    if worse:
+        return "worsening"
+    found = _first([(v, p) for v, p in TREND_PATTERNS if v != "worsening"], text)
+    return found or ("same" if WORSE.search(text) else None)
+
+
 def read_trend(text: str, intent: str, entities: Entities) -> str | None:
     t = _lower(text)
     last = _CONTRAST.split(t)[-1]
-    return _first(TREND_PATTERNS, last) or _first(TREND_PATTERNS, t) or _entity(entities, "pain_trend")
+    return _trend(last) or _trend(t) or _entity(entities, "pain_trend")
 
 
 _OUT_OF_TEN = re.compile(r"(?<![\d.])(\d{1,2}(?:\.\d)?)\s*(?:/|out of|outta)\s*10\b")
@@ -430,13 +446,23 @@ def corrections(text: str, intent: str, entities: Entities, known: Mapping[str, 
 # "it hurts when I bend": when it hurts, not when it started
 AGGRAVATION = re.compile(r"\b(hurts?|aches?|achy|worse|sore|painful|twinges?|pulls?|kills?|sharp|tight)\b[^.,;!?]*"
                          r"\b(while|when|whenever|if)\b")
-# a duration that is about the pain ("it's been sore for 3 weeks"), not about something else
-# ("ibuprofen helps for a few hours", "fell off a bike 5 years ago")
-PAIN_TIME = re.compile(r"\b(back|pain|hurt\w*|sore\w*|ach\w*|it'?s been|had (?:it|this)|going on|started|began|"
-                       r"since|on and off|niggl\w*|tweak\w*)\b")
 ONSET_CUE = re.compile(r"\b(start\w*|began|begun|came on|kicked in|felt it|noticed|first|happened|set in|"
                        r"showed up|hit me)\b")
-ELSEWHERE = re.compile(r"\b(ago|helps?|helped|lasts?|worked|work|works|takes? the edge)\b")
+# a duration that is about the pain ("it's been sore for 3 weeks", "started 3 days ago"), not about
+# something else ("ibuprofen helps for a few hours", "fell off a bike 5 years ago") or an onset
+# ("a few hours after the session")
+PAIN_TIME = re.compile(r"\b(been|for (?:about |around |nearly |almost |over |the (?:last|past) )?|had (?:it|this)|"
+                       r"going on|started|began|since|on and off|now)\b")
+NOT_PAIN_TIME = re.compile(r"\b(helps?|helped|lasts?|worked|works?|takes? the edge|fell|crash\w*|accident|surgery|"
+                           r"operation|injur\w*|in \d+ (?:days?|weeks?|months?)|before my|"
+                           # how long they have trained, not how long it has hurt
+                           r"training|lifting|running|climbing|cycling|rowing|swimming|practi[sc]\w*|"
+                           r"(?:days?|times?) a week)\b|"
+                           r"\b(?:minutes?|mins?|hours?|days?|weeks?)\s+(?:after|later|into|in)\b")
+TREND_CUE = re.compile(r"\b(better|worse|worsening|improv\w*|same|chang\w*|eas\w*|settl\w*|budg\w*|downhill|"
+                       r"deteriorat\w*|calming|fading)\b")
+HYPOTHETICAL = re.compile(r"\b(worried|afraid|scared|might|could|will|'ll|would|if|in case|before)\b")
+LOW_DOWN = re.compile(r"\blow(?:er)?\s+(?:down|on (?:my|the)|in (?:my|the))\b")
 
 
 def _clauses(text: str) -> list[str]:
@@ -446,32 +472,44 @@ def _clauses(text: str) -> list[str]:
 def volunteered(text: str, intent: str, entities: Entities, asked: str | None,
                 screen: bool = False) -> dict[str, Any]:
     """Facts a reply states for questions other than the one asked ("lower back, it went halfway
-    through my second set" to "where is it?"), read by the same readers, clause by clause.
+    through my second set" to "where is it?"), read clause by clause with the same readers.
 
-    The NLU's entities are kept where the clause they come from says so ("isn't getting better"
-    is no better, not improving; "helps for a few hours" is no duration). The answer to a safety
-    screen gives none: its words are about the warning signs ("no, same as always", "fell off a
-    bike 5 years ago")."""
+    The NLU's entities are kept where their clause says so: "right on the spine" is the middle,
+    "my brother's got worse for months" is not this person's trend, "it'll get worse before my
+    race" no trend at all. The answer to a safety screen gives none: its words are about the
+    warning signs ("no, same as always", "fell off a bike 5 years ago")."""
     if screen:
         return {}
-    entities = [e for e in entities if e.get("entity") in READERS and e.get("entity") != asked]
+    clauses = [c for c in _clauses(text) if not RELATIVE.search(c)]
+    lowered = _lower(text)
     found: dict[str, Any] = {}
-    clauses = _clauses(text)
     for e in entities:
-        slot, start = str(e["entity"]), e.get("start")
-        span = _lower(text)[start:e.get("end")] if isinstance(start, int) else ""
-        clause = next((c for c in clauses if span and span in c), " ".join(clauses))
-        if slot == "pain_duration" and (not PAIN_TIME.search(clause) or ELSEWHERE.search(clause)):
+        slot, start = str(e.get("entity")), e.get("start")
+        if slot not in READERS or slot == asked or slot in ("pain_duration", "pain_trend", "pain_onset"):
             continue
-        refined = READERS[slot](clause, intent, [e]) if slot in ("pain_trend", "pain_duration") else None
-        found.setdefault(slot, refined if refined not in (None, UNKNOWN) else e.get("value"))
-    if asked != "pain_onset" and "pain_onset" not in found:
-        for clause in clauses:
-            onset = None if AGGRAVATION.search(clause) else _first(ONSET_PATTERNS, clause)
+        span = lowered[start:e.get("end")] if isinstance(start, int) else ""
+        clause = next((c for c in clauses if span and span in c), None if span else " ".join(clauses))
+        if clause is None:
+            continue  # the words were about someone else
+        value = _first(SIDE_PATTERNS, clause) if slot == "pain_side" else None
+        found.setdefault(slot, value or e.get("value"))
+    for clause in clauses:
+        if "pain_location" not in found and LOW_DOWN.search(clause):
+            found["pain_location"] = "lower_back"
+        if "pain_duration" not in found and PAIN_TIME.search(clause) and not NOT_PAIN_TIME.search(clause):
+            duration = read_duration(clause, intent, [])
+            if duration:
+                found["pain_duration"] = duration
+        if "pain_trend" not in found and TREND_CUE.search(clause) and not HYPOTHETICAL.search(clause):
+            trend = read_trend(clause, intent, [])
+            if trend:
+                found["pain_trend"] = trend
+        if "pain_onset" not in found and not AGGRAVATION.search(clause):
+            onset = _first(ONSET_PATTERNS, clause)
             # "my back hurts after the gym" says since when, not that it came on hours later
             if onset and (onset != "hours_later" or ONSET_CUE.search(clause)):
                 found["pain_onset"] = onset
-                break
+    found.pop(asked or "", None)
     return found
 
 

@@ -61,3 +61,18 @@ def test_questions_of_ones_own_are_told_from_answers_that_say_nothing():
 def test_stop_needs_words_that_say_stop():
     assert answers.wants_to_stop("stop asking me questions") and answers.wants_to_stop("I'd rather not say")
     assert not answers.wants_to_stop("end of the round")
+
+
+VOLUNTEERED = yaml.safe_load((Path(__file__).parent / "answers_volunteered.yml").read_text())
+FACT_SLOTS = {"pain_location", "pain_onset", "pain_character", "pain_side", "pain_radiates", "pain_duration",
+              "pain_trend"}
+
+
+@pytest.mark.parametrize("case", VOLUNTEERED, ids=[f"{c['asked']}:{c['text'][:30]}" for c in VOLUNTEERED])
+def test_facts_volunteered_for_other_questions(case):
+    from backstop import extract
+
+    entities = [e.as_rasa("backstop") for e in extract.default().extract(case["text"])]
+    got = answers.volunteered(case["text"], "inform", entities, case["asked"],
+                              screen=case["asked"].startswith("screen_"))
+    assert {k: v for k, v in got.items() if k in FACT_SLOTS} == (case["expect"] or {})
