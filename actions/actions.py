@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 INVALID = "__invalid__"
 # question intents whose rules already offer the assessment after the answer (data/rules/questions.yml)
 OFFERED_BY_RULES = {"ask_cause", "ask_prevention", "ask_exercise_safety"}
-FOLLOW_UP_WORDS = 8  # a question this short that names no topic follows up the last one
+FOLLOW_UP_WORDS = 12  # a question this short that names no topic follows up the last one
 # what a correction changed, in the confirmation
 CHANGED = {"pain_location": "where it hurts", "pain_side": "the side", "pain_onset": "when it started",
            "pain_duration": "how long you've had it", "pain_severity": "how bad it is", "age_band": "your age"}
@@ -93,7 +93,10 @@ class ValidateAssessmentForm(FormValidationAction):
             # the conditional safety reply first (a rule); the same one again, or a reply to a safety
             # screen (which has just asked about those signs), is read as an answer
             return []
-        known = {k: v for k, v in tracker.slots.items() if k != requested}
+        # what was known before this reply (the slot mappings may already have overwritten it)
+        this_turn = tracker.slots_to_validate()
+        known = {k: _before_turn(tracker, k) if k in this_turn else v
+                 for k, v in tracker.slots.items() if k != requested}
         # a screen's answer is about the warning signs ("I took my temperature actually")
         changed = {} if requested in assessment.SCREENS else answers.corrections(text, intent, entities, known)
         if changed:
@@ -197,8 +200,9 @@ class ValidateAssessmentForm(FormValidationAction):
             return {slot: clean}
         missed = count_miss(dispatcher, tracker, slot)
         if missed.get(slot) is None:
-            dispatcher.utter_message(text=("Thanks, noted. " if noted else "Sorry, I didn't catch that. ")
-                                     + assessment.HINTS[slot])
+            said = bool(dispatcher.messages)  # e.g. "Got it, I've changed the side."
+            lead = "" if said else "Thanks, noted. " if noted else "Sorry, I didn't catch that. "
+            dispatcher.utter_message(text=lead + assessment.HINTS[slot])
         return {slot: None, **missed}
 
 
@@ -287,7 +291,9 @@ class ActionTriageSummary(Action):
             dispatcher.utter_message(text="Remember the warning sign you mentioned earlier: "
                                           + replies.LEVEL_TEXT[level])
         _send(dispatcher, replies.summary(result, given))
-        return [SlotSet("triage_level", level), SlotSet("likely_causes", result.cause_ids)]
+        # "how long does it take to get better?" next is about the likeliest cause
+        top = [SlotSet("last_topic", f"causes:{result.cause_ids[0]}")] if result.cause_ids else []
+        return [SlotSet("triage_level", level), SlotSet("likely_causes", result.cause_ids), *top]
 
 
 class ActionAnswerQuestion(Action):
@@ -300,7 +306,7 @@ class ActionAnswerQuestion(Action):
         exercises = _entities(tracker, "exercise")
         exercise = exercises[0] if exercises else tracker.get_slot("exercise")
         topics = [str(t) for t in _entities(tracker, "topic")]
-        intent = _intent(tracker)
+        intent = asked = _intent(tracker)
         found = evidence(dispatcher, tracker)  # "I can't get up off the bench" after "felt a pop"
         if escalated(found):
             return found
@@ -309,11 +315,14 @@ class ActionAnswerQuestion(Action):
         if last and not topics and not exercises and len(text.split()) <= FOLLOW_UP_WORDS:
             # a short follow-up ("how often?", "what's the usual recovery time?") is about the last topic
             intent, topics = "ask_condition_info", [last]
-        _send(dispatcher, replies.answer(intent, topics, exercise))
+        _send(dispatcher, replies.answer(intent, topics, exercise, question=text))
         topic = replies.chosen_topic(intent, topics, exercise)
         events = found + interrupted(dispatcher, tracker) + ([SlotSet("last_topic", topic)] if topic else [])
+        if tracker.get_slot("triage_level") and asked in OFFERED_BY_RULES and not tracker.active_loop.get("name"):
+            # assessed already this session: the rules' offer of the assessment would only repeat it
+            return events + [FollowupAction("action_listen")]
         own_pain = any(_entities(tracker, s) for s in ("pain_location", "pain_character", "pain_onset"))
-        if own_pain and not tracker.active_loop.get("name") and intent not in OFFERED_BY_RULES:
+        if own_pain and not tracker.active_loop.get("name") and asked not in OFFERED_BY_RULES:
             events.append(FollowupAction("utter_offer_assessment"))  # "my lower back is killing me lol"
         return events
 

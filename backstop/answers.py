@@ -81,7 +81,8 @@ SPREAD_NONE = re.compile(r"\b(stays?|just (?:in )?(?:my|the) back|only (?:in )?(
 
 ONSET_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("next_day", re.compile(r"\b(morning after|day after|next (?:day|morning)|following (?:day|morning)|woke up|"
-                            r"when i (?:got up|woke)|overnight|two days (?:later|after)|2 days (?:later|after)|"
+                            r"when i (?:got up|woke)|(?:got|getting|get) out of bed|in the morning|overnight|"
+                            r"two days (?:later|after)|2 days (?:later|after)|"
                             r"day later|in bed the next)\b")),
     ("hours_later", re.compile(r"\b(yesterday evening|last night|in the evening|end of the day|after the gym|"
                                r"(?:by|in|that|mid[- ]?|later that) ?(?:the )?afternoon|by lunch\w*|by the evening|"

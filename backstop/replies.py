@@ -7,6 +7,7 @@ Wording rules: never diagnose, always say when to seek care.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable, Mapping, Sequence
 
 from backstop import knowledge
@@ -65,9 +66,15 @@ def _first_sentence(text: str) -> str:
     return text if end < 0 else text[: end + 1]
 
 
+# topics any mention of back pain names; a more specific one in the same question wins
+GENERIC_TOPICS = {"guidance:what_is_back_pain"}
+
+
 def pick_topic(intent: str, topics: Sequence[str], exercise: str | None) -> str | None:
     """The "collection:id" a question is about: a named topic that suits the intent, else the exercise."""
     wanted = INTENT_COLLECTIONS.get(intent, ())
+    if exercise or len(topics) > 1:  # "why does my back hurt after squats?" is about squats
+        topics = [t for t in topics if t not in GENERIC_TOPICS] or list(topics)
     for coll in wanted:
         for topic in topics:
             if topic.startswith(coll + ":"):
@@ -89,9 +96,13 @@ def chosen_topic(intent: str, topics: Sequence[str], exercise: str | None) -> st
     return _with_ice_or_heat(topics) or pick_topic(intent, topics, exercise)
 
 
+# "how long does it take to get better?", "what's the usual recovery time?"
+COURSE = re.compile(r"\b(how long|recovery|recover|heal\w*|get(?:ting)? better|go away|clear up|settle|last)\b")
+
+
 def answer(intent: str, topics: Sequence[str], exercise: str | None = None,
-           kb: knowledge.KnowledgeBase | None = None) -> list[Reply]:
-    """Answer a free question from the knowledge base."""
+           kb: knowledge.KnowledgeBase | None = None, question: str = "") -> list[Reply]:
+    """Answer a free question from the knowledge base; about a condition's course when it asks that."""
     kb = kb or knowledge.default()
     topic = chosen_topic(intent, topics, exercise)
     if topic is None:
@@ -106,6 +117,8 @@ def answer(intent: str, topics: Sequence[str], exercise: str | None = None,
         return answer(intent, [], exercise, kb)
     if coll == "exercises" and intent == "ask_cause":
         parts = exercise_causes(entry, kb)
+    elif coll == "causes" and COURSE.search(question.lower()):
+        parts = course_info(entry, kb)
     else:
         parts = {
             "causes": cause_info,
@@ -139,6 +152,17 @@ def cause_info(cause: Mapping[str, Any], kb: knowledge.KnowledgeBase) -> list[Re
         parts.append(_msg("What usually helps:\n" + _bullets(care)))
     parts.append(_msg(f"When to get help: {cause['seek_care']}"))
     return parts
+
+
+def course_info(cause: Mapping[str, Any], kb: knowledge.KnowledgeBase) -> list[Reply]:
+    """How a condition usually goes, from what the knowledge base says of it (no numbers of our own)."""
+    pattern = cause["pattern"]
+    eases = pattern["eases"].rstrip(".")
+    text = f"**{cause['name']}: how it usually goes**\n"
+    text += ("It varies from person to person." if eases.startswith("Varies") else f"What eases it: {eases}.")
+    if re.search(r"\b(hours?|days?|weeks?)\b", pattern["onset"]):
+        text += f" {pattern['onset'].rstrip('.')}."
+    return [_msg(text), _msg(f"When to get help: {cause['seek_care']}")]
 
 
 def remedy_info(remedy: Mapping[str, Any], kb: knowledge.KnowledgeBase) -> list[Reply]:

@@ -67,7 +67,7 @@ def test_summary_sets_contract_slots_and_explains_why():
     dispatcher, events = run(actions.ActionTriageSummary(), tracker(slots))
     got = slot_events(events)
     assert got["triage_level"] == "self_care"
-    assert got["likely_causes"][0] == "doms"
+    assert got["likely_causes"][0] == "doms" and got["last_topic"] == "causes:doms"  # for a follow-up
     out = texts(dispatcher)
     assert "started hours after training or the next day" in out
     assert "Next deadlift session" in out
@@ -248,6 +248,15 @@ def test_a_passing_mention_does_not_overwrite_an_earlier_answer():
     assert got["pain_severity"] == 4.0 and got["pain_duration"] == "1_to_6_weeks"
 
 
+def test_a_correction_replaces_an_answer_the_slot_mappings_also_read():
+    text = "actually it's more on the left side"
+    events, dispatcher = validate({"pain_side": "both_sides"}, "pain_severity", text,
+                                  entities=[{"entity": "pain_side", "value": "one_side", "start": 20, "end": 29}],
+                                  mapped={"pain_side": "one_side"})
+    assert slot_events(events)["pain_side"] == "one_side"
+    assert "changed the side" in texts(dispatcher) and "Thanks, noted" not in texts(dispatcher)
+
+
 def test_an_answer_the_classifier_took_for_stop_is_read_as_an_answer():
     events, _ = validate({}, "pain_onset", "end of the round", intent="stop")
     assert slot_events(events)["pain_onset"] == "during_exercise"
@@ -382,3 +391,27 @@ def test_unanswered_leg_weakness_is_not_ruled_out():
              "pain_duration": "under_2_days", "age_band": "18_to_49"}
     _, events = run(actions.ActionTriageSummary(), tracker(slots))
     assert slot_events(events)["triage_level"] == "see_doctor"
+
+
+def test_after_the_summary_how_long_it_takes_is_about_the_likeliest_cause():
+    t = tracker({"last_topic": "causes:doms", "triage_level": "self_care"}, intent="ask_condition_info",
+                text="how long does it usually take to get better?")
+    dispatcher, events = run(actions.ActionAnswerQuestion(), t)
+    assert "DOMS" in texts(dispatcher) and "how it usually goes" in texts(dispatcher)
+    assert "Source:" in texts(dispatcher)
+
+
+def test_the_assessment_is_not_offered_again_once_done():
+    t = tracker({"last_topic": "guidance:ice_or_heat", "triage_level": "self_care"}, intent="ask_prevention",
+                text="how often?")
+    _, events = run(actions.ActionAnswerQuestion(), t)
+    assert {"event": "followup", "name": "action_listen"} in [
+        {k: e.get(k) for k in ("event", "name")} for e in events]
+
+
+def test_a_specific_topic_beats_back_pain_in_general():
+    entities = [{"entity": "topic", "value": "guidance:what_is_back_pain"},
+                {"entity": "topic", "value": "exercises:squat"}, {"entity": "exercise", "value": "squat"}]
+    dispatcher, _ = run(actions.ActionAnswerQuestion(),
+                        tracker(intent="ask_cause", text="why does my back hurt after squats?", entities=entities))
+    assert "squat" in texts(dispatcher).lower() and "eight in ten" not in texts(dispatcher)
