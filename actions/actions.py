@@ -70,6 +70,8 @@ class ValidateAssessmentForm(FormValidationAction):
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
+        if tracker.get_slot("escalated_in_form"):
+            return []  # escalated on this message already (e.g. by the conditional safety reply's check)
         requested = tracker.get_slot("requested_slot")
         intent = _intent(tracker)
         text = tracker.latest_message.get("text") or ""
@@ -372,6 +374,9 @@ class ActionCheckRedFlag(Action):
         return "action_check_red_flag"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        found = evidence(dispatcher, tracker)  # "I can't get up off the floor" after "felt a pop" earlier
+        if escalated(found):
+            return found
         kb = knowledge.default()
         candidates = [kb.red_flags[c] for c in _entities(tracker, "red_flag_candidate") if c in kb.red_flags]
         in_assessment = bool(tracker.active_loop.get("name"))

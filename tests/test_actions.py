@@ -415,3 +415,14 @@ def test_a_specific_topic_beats_back_pain_in_general():
     dispatcher, _ = run(actions.ActionAnswerQuestion(),
                         tracker(intent="ask_cause", text="why does my back hurt after squats?", entities=entities))
     assert "squat" in texts(dispatcher).lower() and "eight in ten" not in texts(dispatcher)
+
+
+def test_the_conditional_check_escalates_when_earlier_messages_complete_the_red_flag(audit_db):
+    entities = [{"entity": "red_flag_concept", "value": "IMMOBILE"},
+                {"entity": "red_flag_candidate", "value": "pop_cannot_move"}]
+    t = tracker({"red_flag_evidence": ["POP"], "requested_slot": "pain_location"}, intent="check_red_flag",
+                text="and now I can't get up off the floor", entities=entities, active_loop="assessment_form")
+    dispatcher, events = run(actions.ActionCheckRedFlag(), t)
+    got = slot_events(events)
+    assert got["red_flag"] == "pop_cannot_move" and got["escalated_in_form"] is True
+    assert "misread" not in texts(dispatcher) and "same-day" in texts(dispatcher)
