@@ -79,8 +79,10 @@ class ValidateAssessmentForm(FormValidationAction):
         if text.startswith("/") and intent != "inform":
             return []
         if not requested:  # the opening message activates the form: keep its red-flag concepts
-            return self._volunteered(tracker, None, {}) + (
-                evidence(dispatcher, tracker) if intent != "report_red_flag" else [])
+            found = evidence(dispatcher, tracker) if intent != "report_red_flag" else []
+            if not escalated(found):
+                self._answer_opening_question(dispatcher, tracker)
+            return self._volunteered(tracker, None, {}) + found
         # the reply read as an answer to the question asked, once (None: it does not answer it)
         reading = None if tracker.get_slot(requested) is not None else answers.read(requested, text, intent, entities)
         if intent == "stop" and not answers.wants_to_stop(text):
@@ -127,6 +129,21 @@ class ValidateAssessmentForm(FormValidationAction):
         if tracker.get_slot(requested) is None:
             events.append(SlotSet(requested, INVALID if value is None else value))
         return events
+
+    @staticmethod
+    def _answer_opening_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """"...my back is killing me, is that normal?": the question is answered briefly first, then
+        the questions start (the likeliest question intent the classifier saw; the named topic)."""
+        text = tracker.latest_message.get("text") or ""
+        if "?" not in text:
+            return
+        ranking = [r["name"] for r in tracker.latest_message.get("intent_ranking") or []]
+        question = next((name for name in ranking if name.startswith("ask_")), "ask_condition_info")
+        topics = [str(t) for t in _entities(tracker, "topic")]
+        if replies.IS_IT_NORMAL.search(text.lower()):
+            question, topics = "ask_condition_info", ["guidance:doms_vs_injury"]
+        exercises = _entities(tracker, "exercise")
+        _send(dispatcher, replies.brief_answer(question, topics, exercises[0] if exercises else None, text))
 
     @staticmethod
     def _volunteered(tracker: Tracker, requested: Optional[str], changed: Dict[str, Any]) -> List[EventType]:

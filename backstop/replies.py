@@ -130,6 +130,27 @@ def answer(intent: str, topics: Sequence[str], exercise: str | None = None,
     return with_source(parts, entry, kb)
 
 
+IS_IT_NORMAL = re.compile(r"\b(is (?:that|this|it) (?:normal|ok|okay|bad|serious)|should i (?:be )?worr\w*|"
+                          r"normal to|did i (?:hurt|injure|damage) (?:myself|it))\b")
+
+
+def brief_answer(intent: str, topics: Sequence[str], exercise: str | None, question: str,
+                 kb: knowledge.KnowledgeBase | None = None) -> list[Reply]:
+    """A question asked inside a description of one's pain, answered in one bubble with its source
+    before the assessment's first question; nothing when no topic fits."""
+    kb = kb or knowledge.default()
+    if chosen_topic(intent, topics, exercise) is None:
+        return []
+    parts = answer(intent, topics, exercise, kb, question=question)
+    source = parts[-1]["text"].rpartition("\n")[2] if parts else ""
+    if not parts or not source.startswith("Source:"):
+        return []
+    # "can I still run tomorrow?": the part about training while it settles, not the form cues
+    first = parts[-1 if intent == "ask_exercise_safety" else 0]["text"].removesuffix("\n" + source)
+    then = " A few questions will show what fits yours."
+    return [_msg(_fit(first, MAX_BUBBLE - len(then) - len(source) - 1) + then + "\n" + source)]
+
+
 def source_line(entry: Mapping[str, Any], kb: knowledge.KnowledgeBase) -> str:
     """One short line naming the entry's first source by its readable title."""
     return "Source: " + kb.source_title(entry["sources"][0])
@@ -256,12 +277,12 @@ def summary(result: TriageResult, answers: Mapping[str, Any],
     return parts
 
 
-def _fit(text: str) -> str:
-    """Cut a bubble at a line or sentence end below MAX_BUBBLE characters."""
-    if len(text) <= MAX_BUBBLE:
+def _fit(text: str, limit: int = MAX_BUBBLE) -> str:
+    """Cut a bubble at a line or sentence end below ``limit`` characters."""
+    if len(text) <= limit:
         return text
-    cut = max(text.rfind("\n", 0, MAX_BUBBLE), text.rfind(". ", 0, MAX_BUBBLE))
-    return text[: cut + 1].rstrip() if cut > 0 else text[: MAX_BUBBLE - 1].rstrip() + "…"
+    cut = max(text.rfind("\n", 0, limit), text.rfind(". ", 0, limit))
+    return text[: cut + 1].rstrip() if cut > 0 else text[: limit - 1].rstrip() + "…"
 
 
 def _self_care(result: TriageResult, kb: knowledge.KnowledgeBase) -> list[str]:

@@ -426,3 +426,20 @@ def test_the_conditional_check_escalates_when_earlier_messages_complete_the_red_
     got = slot_events(events)
     assert got["red_flag"] == "pop_cannot_move" and got["escalated_in_form"] is True
     assert "misread" not in texts(dispatcher) and "same-day" in texts(dispatcher)
+
+
+def test_a_question_inside_the_opening_description_is_answered_before_the_first_question():
+    t = tracker(intent="describe_symptoms", text="did squats yesterday and my lower back is killing me, is that normal?",
+                entities=[{"entity": "exercise", "value": "squat"}, {"entity": "topic", "value": "exercises:squat"}],
+                active_loop="assessment_form")
+    dispatcher, _ = run(actions.ValidateAssessmentForm(), t)
+    out = texts(dispatcher)
+    assert "soreness" in out.lower() and "Source:" in out and len(dispatcher.messages) == 1
+    assert all(len(m["text"]) <= 450 for m in dispatcher.messages)
+
+
+def test_an_opening_without_a_question_gets_no_answer_first():
+    t = tracker(intent="describe_symptoms", text="did squats yesterday and my lower back is killing me",
+                active_loop="assessment_form")
+    dispatcher, _ = run(actions.ValidateAssessmentForm(), t)
+    assert dispatcher.messages == []
