@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from tests.servers import Backstop, http  # noqa: E402
 
 SETS = {"tuning": ROOT / "tests/conversations/tuning.yml", "blind": ROOT / "tests/conversations/blind.yml",
-        "blind2": ROOT / "tests/conversations/blind2.yml"}
+        "blind2": ROOT / "tests/conversations/blind2.yml", "blind3": ROOT / "tests/conversations/blind3.yml"}
 # sets whose transcripts were read to fix failures: gated, and no longer a measure of anything new
 TUNED = {"tuning", "blind"}
 MAX_TURNS = 16
