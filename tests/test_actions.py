@@ -429,7 +429,8 @@ def test_the_conditional_check_escalates_when_earlier_messages_complete_the_red_
 
 
 def test_a_question_inside_the_opening_description_is_answered_before_the_first_question():
-    t = tracker(intent="describe_symptoms", text="did squats yesterday and my lower back is killing me, is that normal?",
+    text = "did squats yesterday and my lower back is killing me, is that normal?"
+    t = tracker(intent="describe_symptoms", text=text,
                 entities=[{"entity": "exercise", "value": "squat"}, {"entity": "topic", "value": "exercises:squat"}],
                 active_loop="assessment_form")
     dispatcher, _ = run(actions.ValidateAssessmentForm(), t)

@@ -75,3 +75,11 @@ def test_missing_category_is_refused(tmp_path):
                    "general_question: {starts: [], not_starts: [], cues: []}\n")
     with pytest.raises(Exception, match="missing category"):
         context.load_rules(bad)
+
+
+def test_an_all_clear_covers_what_follows_it(ctx):
+    from backstop import redflags
+
+    detector = redflags.default()
+    assert "SADDLE" in detector.analyse("all good down there").ruled_out
+    assert detector.detect("all good down there, but my groin is numb")  # "but" ends it
