@@ -151,7 +151,7 @@ CHARACTER_PATTERNS = [
     ("dull_ache", re.compile(r"\b(dull|ach\w*|sore\w*|tender|throb\w*|nagging|bruise\w*|heavy|deep)\b")),
 ]
 TREND_PATTERNS = [
-    ("same", re.compile(r"\b((?:not|never|isn'?t|aren'?t|hasn'?t|haven'?t|ain'?t) (?:\w+ )?(?:gett?in'?g? )?"
+    ("same", re.compile(r"\b((?:not|no|never|isn'?t|aren'?t|hasn'?t|haven'?t|ain'?t) (?:\w+ )?(?:gett?in'?g? )?"
                         r"(?:any )?better|no better|hasn'?t (?:got(?:ten)? )?better|"
                         r"not improv\w*|hasn'?t improved|isn'?t improving)\b")),
     ("worsening", re.compile(r"\b(downhill|worse|worsening|increasing|deteriorat\w*|spreading|more painful|"

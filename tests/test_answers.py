@@ -76,3 +76,10 @@ def test_facts_volunteered_for_other_questions(case):
     got = answers.volunteered(case["text"], "inform", entities, case["asked"],
                               screen=case["asked"].startswith("screen_"))
     assert {k: v for k, v in got.items() if k in FACT_SLOTS} == (case["expect"] or {})
+
+
+@pytest.mark.parametrize("text,expect", [("no better even though I've rested", "same"),
+                                         ("getting worse, not better", "worsening"), ("not getting any worse", "same"),
+                                         ("no, getting better", "improving"), ("isn't getting better", "same")])
+def test_trend_reads_negations(text, expect):
+    assert answers.read_trend(text, "inform", []) == expect
