@@ -412,7 +412,7 @@ def test_a_burst_of_messages_over_long_polling_is_not_dropped(servers: Backstop)
 
     def post(*packets: str) -> None:
         status, body = http("POST", url, raw="\x1e".join(packets).encode(), headers=headers)
-        assert status == 200 and body == "ok", (status, body)
+        assert status == 200 and str(body).lower() == "ok", (status, body)
 
     def events(seconds: float, until: Any) -> list:
         got: list = []
