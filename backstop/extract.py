@@ -29,6 +29,8 @@ _DURATION = re.compile(
     r"\b(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|couple of|few)\s*"
     r"(hours?|hrs?|days?|weeks?|wks?|months?|years?)\b"
 )
+# what follows a time span that makes it an age or an onset, not how long the pain has lasted
+_NOT_A_DURATION = re.compile(r"\s*(?:-\s*)?(?:old|of age|later|after|afterwards|into|in\b|before)")
 _WORD_NUM = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "couple of": 2, "few": 3,
@@ -118,6 +120,8 @@ class Extractor:
                 value = "none"
             if value == "unknown" or (slot, value) in seen:
                 continue
+            if slot == "pain_duration" and self._not_a_duration(lowered, doc[s:e].start_char, doc[s:e].end_char):
+                continue
             seen.add((slot, value))
             span = doc[s:e]
             out.append(Entity(slot, value, span.start_char, span.end_char, text[span.start_char:span.end_char]))
@@ -128,6 +132,11 @@ class Extractor:
             if entity.entity == "topic" or entity.entity not in first:
                 first[f"{entity.entity}:{entity.value}" if entity.entity == "topic" else entity.entity] = entity
         return sorted(first.values(), key=lambda x: x.start)
+
+    @staticmethod
+    def _not_a_duration(lowered: str, start: int, end: int) -> bool:
+        """"52 years old", "a few hours later", "worse than yesterday": an age, an onset, a comparison."""
+        return bool(_NOT_A_DURATION.match(lowered, end)) or lowered[:start].rstrip().endswith("than")
 
     @staticmethod
     def _negated(doc: Any, start: int) -> bool:
@@ -146,6 +155,8 @@ class Extractor:
                 out.append(Entity("age_band", age_band(age), m.start(), m.end(), text[m.start():m.end()]))
         if "pain_duration" not in have:
             m = _DURATION.search(lowered)
+            if m and Extractor._not_a_duration(lowered, m.start(), m.end()):
+                m = None  # "52 years old", "a few hours later", "worse than yesterday"
             if m:
                 amount = _WORD_NUM.get(m.group(1), None) or float(m.group(1))
                 out.append(Entity("pain_duration", duration_band(float(amount), m.group(2)),
