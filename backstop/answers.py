@@ -259,14 +259,29 @@ def read_duration(text: str, intent: str, entities: Entities) -> str | None:
 WORSE = re.compile(r"\b(worse|worsening|downhill|deteriorat\w*|more painful|escalat\w*)\b")
 
 
+_NEGATED_BETTER = re.compile(r"(?:\b(?:not|no|never|nothing)|n't)(?:\s+\w+){0,2}?\s+(?:gett?in'?g?\s+)?(?:any\s+)?"
+                             r"(?:better|improv\w*|easing|eased|settling|going away)")
+FLUCTUATING = re.compile(r"\b(comes? back|came back|it'?s back|back again|returns?|comes and goes|up and down|"
+                         r"on and off|hit and miss)\b")
+# "better when I warm up", "eases with rest": what changes it, not how it is going
+CONDITIONAL = re.compile(r"\b(better|easier|eases?|easing|settles?)\s+(?:\w+\s+)?(?:when|if|with|after|once|while)\b")
+
+
 def _trend(text: str) -> str | None:
-    """"getting worse, not better" is worse; "not getting any worse" is no change."""
+    """Worse over no change over better, so a mixed answer never reads as improving ("about the same,
+    maybe slightly better" is the same); "getting worse, not better" is worse; "not getting any worse",
+    "not really improving" and "it comes and goes" are no change."""
     worse = [m for m in WORSE.finditer(text)
              if not re.search(r"(?:\b(?:not|no|never|nothing)|n't)(?:\s+\w+){0,3}\s*$", text[:m.start()])]
     if worse:
         return "worsening"
-    found = _first([(v, p) for v, p in TREND_PATTERNS if v != "worsening"], text)
-    return found or ("same" if WORSE.search(text) else None)
+    same = [p for v, p in TREND_PATTERNS if v == "same"]
+    if any(p.search(text) for p in same) or _NEGATED_BETTER.search(text) or FLUCTUATING.search(text) \
+            or WORSE.search(text):
+        return "same"
+    if CONDITIONAL.search(text):
+        return None
+    return _first([(v, p) for v, p in TREND_PATTERNS if v == "improving"], text)
 
 
 def read_trend(text: str, intent: str, entities: Entities) -> str | None:

@@ -80,6 +80,11 @@ def test_facts_volunteered_for_other_questions(case):
 
 @pytest.mark.parametrize("text,expect", [("no better even though I've rested", "same"),
                                          ("getting worse, not better", "worsening"), ("not getting any worse", "same"),
-                                         ("no, getting better", "improving"), ("isn't getting better", "same")])
-def test_trend_reads_negations(text, expect):
+                                         ("no, getting better", "improving"), ("isn't getting better", "same"),
+                                         ("not really improving", "same"),
+                                         ("about the same, maybe slightly better", "same"),
+                                         ("it was easing but now it's back", "same"), ("comes and goes", "same"),
+                                         ("it gets better when I warm up", None),
+                                         ("a little better each day", "improving")])
+def test_trend_reads_negations_and_never_reads_a_mixed_answer_as_better(text, expect):
     assert answers.read_trend(text, "inform", []) == expect
