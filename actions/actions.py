@@ -374,9 +374,11 @@ class ActionFallback(Action):
         top = ranking[0] if ranking else {"name": "", "confidence": 0.0}
         topics = [str(t) for t in _entities(tracker, "topic")]
         pain = any(_entities(tracker, s) for s in ("pain_location", "pain_character", "pain_onset", "pain_side"))
-        if top["name"] == "describe_symptoms" or (pain and not top["name"].startswith("ask_")):
+        pain = pain or answers.describes_pain(tracker.latest_message.get("text") or "")  # "my back's complaining"
+        question = top["name"].startswith("ask_") and (top["confidence"] >= self.QUESTION_CONFIDENCE or topics)
+        if top["name"] == "describe_symptoms" or (pain and not question):
             return [FollowupAction("utter_offer_assessment")]
-        if top["name"].startswith("ask_") and (top["confidence"] >= self.QUESTION_CONFIDENCE or topics):
+        if question:
             exercises = _entities(tracker, "exercise")
             _send(dispatcher, replies.answer(top["name"], topics, exercises[0] if exercises else None))
             return []
@@ -397,13 +399,24 @@ class ActionCheckRedFlag(Action):
         kb = knowledge.default()
         candidates = [kb.red_flags[c] for c in _entities(tracker, "red_flag_candidate") if c in kb.red_flags]
         in_assessment = bool(tracker.active_loop.get("name"))
-        _send(dispatcher, replies.red_flag_check(candidates, clinic.load().emergency, in_assessment))
+        # "back hurts since squats and my legs feel weird": the assessment starts after the check, so its
+        # safety questions ask about those signs one by one ("not sure" to the check is not a no)
+        starts = not in_assessment and self._describes_own_pain(tracker)
+        _send(dispatcher, replies.red_flag_check(candidates, clinic.load().emergency, in_assessment or starts))
         checked = sorted(c["id"] for c in candidates) or ["general"]
         try:
             audit.record(tracker.sender_id, candidates[0]["id"] if candidates else "possible_red_flag", "check")
         except Exception:  # the advice matters more than the log line
             logger.exception("could not write the red-flag check audit record")
-        return [SlotSet("red_flag_checked", checked)]
+        return [SlotSet("red_flag_checked", checked)] + ([FollowupAction("assessment_form")] if starts else [])
+
+    @staticmethod
+    def _describes_own_pain(tracker: Tracker) -> bool:
+        ranking = [r["name"] for r in tracker.latest_message.get("intent_ranking") or []
+                   if r.get("name") not in ("check_red_flag", "nlu_fallback")]
+        pain = any(_entities(tracker, s) for s in ("pain_location", "pain_character", "pain_onset", "pain_side"))
+        text = tracker.latest_message.get("text") or ""
+        return pain or "describe_symptoms" in ranking[:2] or answers.describes_pain(text)
 
 
 class ActionHandover(Action):

@@ -565,6 +565,15 @@ def wants_to_stop(text: str) -> bool:
     return bool(STOP_WORDS.search(_lower(text)))
 
 
+OWN_PAIN = re.compile(r"\b(my (?:lower |upper |middle )?back|back(?:'s| is)? (?:hurts?|hurting|aches?|aching|sore|"
+                      r"killing|stiff|tight)|hurts?|hurting|aching|achy|aches|sore|pain|tweaked|pulled)\b")
+
+
+def describes_pain(text: str) -> bool:
+    """Whether a message speaks of the writer's own back pain ("back hurts since squats")."""
+    return bool(OWN_PAIN.search(_lower(text)))
+
+
 def asks(text: str) -> bool:
     """Whether a reply in the middle of the assessment is a question of its own (answered, then the
     question is asked again) rather than an attempt at an answer ("on my last warm-up set")."""

@@ -370,6 +370,13 @@ def test_fallback_offers_the_assessment_for_a_description_of_pain():
     assert events == [{"event": "followup", "timestamp": None, "name": "utter_offer_assessment"}]
 
 
+def test_fallback_offers_the_assessment_when_the_words_speak_of_ones_pain():
+    t = fallback_tracker([("out_of_scope", 0.3), ("greet", 0.2)])
+    t.latest_message["text"] = "Just started a kettlebell class and my back's complaining."
+    _, events = run(actions.ActionFallback(), t)
+    assert events == [{"event": "followup", "timestamp": None, "name": "utter_offer_assessment"}]
+
+
 def test_fallback_offers_the_two_likeliest_readings():
     t = fallback_tracker([("request_human", 0.3), ("ask_capabilities", 0.25), ("greet", 0.1)])
     dispatcher, _ = run(actions.ActionFallback(), t)
@@ -444,3 +451,19 @@ def test_an_opening_without_a_question_gets_no_answer_first():
                 active_loop="assessment_form")
     dispatcher, _ = run(actions.ValidateAssessmentForm(), t)
     assert dispatcher.messages == []
+
+
+def test_a_conditional_check_on_a_description_of_ones_pain_starts_the_assessment(audit_db):
+    entities = [{"entity": "red_flag_candidate", "value": "saddle_anaesthesia"}]
+    t = tracker(intent="check_red_flag", text="back hurts since squats and my legs feel weird", entities=entities)
+    dispatcher, events = run(actions.ActionCheckRedFlag(), t)
+    assert {"event": "followup", "name": "assessment_form"} in [
+        {k: e.get(k) for k in ("event", "name")} for e in events]
+    assert "just answer my question" in texts(dispatcher)
+
+
+def test_a_conditional_check_on_a_question_does_not_start_it(audit_db):
+    t = tracker(intent="check_red_flag", text="can you go numb down there from cycling?",
+                entities=[{"entity": "red_flag_candidate", "value": "saddle_anaesthesia"}])
+    _, events = run(actions.ActionCheckRedFlag(), t)
+    assert not [e for e in events if e.get("event") == "followup"]
