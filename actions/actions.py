@@ -82,7 +82,7 @@ class ValidateAssessmentForm(FormValidationAction):
             found = evidence(dispatcher, tracker) if intent != "report_red_flag" else []
             if not escalated(found):
                 self._answer_opening_question(dispatcher, tracker)
-            return self._volunteered(tracker, None, {}) + found
+            return self._volunteered(tracker, None, {}, tracker.slots_to_validate()) + found
         # the reply read as an answer to the question asked, once (None: it does not answer it)
         reading = None if tracker.get_slot(requested) is not None else answers.read(requested, text, intent, entities)
         if intent == "stop" and not answers.wants_to_stop(text):
@@ -108,7 +108,7 @@ class ValidateAssessmentForm(FormValidationAction):
         value = None if text.startswith("/") else reading
         if changed and requested in answers.CORRECTABLE:
             value = None  # the correction's words were about the earlier question
-        others = (set(tracker.slots_to_validate()) & set(assessment.FORM_SLOTS)) | set(changed)
+        others = (set(this_turn) & set(assessment.FORM_SLOTS)) | set(changed)
         if value is None and not others and intent not in assessment.ANSWER_INTENTS and answers.asks(text):
             return []  # a question: let the form reject so the rules answer it, then ask again
         facts = answers.read_serious(text, intent, entities)
@@ -118,10 +118,10 @@ class ValidateAssessmentForm(FormValidationAction):
         events: List[EventType] = [SlotSet(k, v) for k, v in facts.items()
                                    if tracker.get_slot(k) is None and k != requested]
         events += [SlotSet(k, v) for k, v in changed.items()]
-        events += self._volunteered(tracker, requested, changed)
+        events += self._volunteered(tracker, requested, changed, this_turn)
         if requested in facts:
             value = facts[requested]
-        given = value if value is not None else tracker.slots_to_validate().get(requested)  # or set by the NLU
+        given = value if value is not None else this_turn.get(requested)  # or set by the NLU
         lend = requested in assessment.SCREENS or self._affirms(requested, given)
         events += evidence(dispatcher, tracker, requested if lend else "")
         if lend and requested in LEG_QUESTIONS and not tracker.get_slot("red_flag"):
@@ -146,7 +146,8 @@ class ValidateAssessmentForm(FormValidationAction):
         _send(dispatcher, replies.brief_answer(question, topics, exercises[0] if exercises else None, text))
 
     @staticmethod
-    def _volunteered(tracker: Tracker, requested: Optional[str], changed: Dict[str, Any]) -> List[EventType]:
+    def _volunteered(tracker: Tracker, requested: Optional[str], changed: Dict[str, Any],
+                     this_turn: Dict[str, Any]) -> List[EventType]:
         """Answers to other questions in this reply (answers.volunteered) fill those questions if
         still open; what the slot mappings took from words about something else, or that would
         overwrite an earlier answer without a correction, is put back."""
@@ -155,7 +156,7 @@ class ValidateAssessmentForm(FormValidationAction):
             return []
         stated = answers.volunteered(text, _intent(tracker), tracker.latest_message.get("entities") or [],
                                      requested, screen=requested in assessment.SCREENS)
-        mapped = {k for k in tracker.slots_to_validate() if k in assessment.FORM_SLOTS}
+        mapped = {k for k in this_turn if k in assessment.FORM_SLOTS}  # what the slot mappings set
         events: List[EventType] = []
         for slot in sorted((mapped | set(stated)) - {requested} - set(changed)):
             before = _before_turn(tracker, slot) if slot in mapped else tracker.get_slot(slot)
