@@ -37,7 +37,8 @@ sys.path.insert(0, str(ROOT))
 from tests.servers import Backstop, http  # noqa: E402
 
 SETS = {"tuning": ROOT / "tests/conversations/tuning.yml", "blind": ROOT / "tests/conversations/blind.yml",
-        "blind2": ROOT / "tests/conversations/blind2.yml", "blind3": ROOT / "tests/conversations/blind3.yml"}
+        "blind2": ROOT / "tests/conversations/blind2.yml", "blind3": ROOT / "tests/conversations/blind3.yml",
+        "blind4": ROOT / "tests/conversations/blind4.yml"}
 # sets whose transcripts were read to fix failures: gated, and no longer a measure of anything new
 TUNED = {"tuning", "blind"}
 MAX_TURNS = 16
@@ -195,6 +196,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a running Backstop (default: start one on test ports)")
     parser.add_argument("--set", choices=sorted(SETS), action="append", help="which sets (default: all)")
+    parser.add_argument("--case", action="append", help="only cases whose id contains this (repeatable)")
     parser.add_argument("--transcripts", action="store_true", help="write every transcript to results/")
     parser.add_argument("--report-only", action="store_true",
                         help="exit 0 whatever the figures (make test, until the tuning gate is met)")
@@ -206,7 +208,10 @@ def main() -> int:
     report, ok = [], True
     try:
         for name in args.set or list(SETS):
-            cases = yaml.safe_load(SETS[name].read_text())["cases"]
+            cases = [c for c in yaml.safe_load(SETS[name].read_text())["cases"]
+                     if not args.case or any(part in c["id"] for part in args.case)]
+            if not cases:
+                continue
             results = run_set(url, name, cases)
             label = " (tuning, gated)" if name in TUNED else " (blind: never tuned on)"
             text, gate = summarise(name.upper() + label, results)
