@@ -83,10 +83,14 @@ class ValidateAssessmentForm(FormValidationAction):
             if not escalated(found):
                 self._answer_opening_question(dispatcher, tracker)
             return self._volunteered(tracker, None, {}, tracker.slots_to_validate()) + found
-        # the reply read as an answer to the question asked, once (None: it does not answer it)
-        reading = None if tracker.get_slot(requested) is not None else answers.read(requested, text, intent, entities)
-        if intent == "stop" and not answers.wants_to_stop(text):
-            intent = "inform"  # "end of the round" is an answer, however the classifier took it
+        this_turn = tracker.slots_to_validate()
+        # the reply read as an answer to the question asked, once (None: it does not answer it); the
+        # reader, not a slot mapping's entity ("not getting better" is no change), decides its value
+        open_before = (_before_turn(tracker, requested) if requested in this_turn
+                       else tracker.get_slot(requested)) is None
+        reading = answers.read(requested, text, intent, entities) if open_before else None
+        if intent in ("stop", "goodbye") and not answers.wants_to_stop(text):
+            intent = "inform"  # "end of the round", "today" are answers, however the classifier took them
         if intent in assessment.NEVER_AN_ANSWER and (intent == "report_red_flag"
                                                      or reading in (None, assessment.UNKNOWN)):
             return []  # "stop", "bye", a red flag: the rules take over (an answer misread as "stop" is read)
@@ -98,7 +102,6 @@ class ValidateAssessmentForm(FormValidationAction):
             # screen (which has just asked about those signs), is read as an answer
             return []
         # what was known before this reply (the slot mappings may already have overwritten it)
-        this_turn = tracker.slots_to_validate()
         known = {k: _before_turn(tracker, k) if k in this_turn else v
                  for k, v in tracker.slots.items() if k != requested}
         # a screen's answer is about the warning signs ("I took my temperature actually")
@@ -125,9 +128,11 @@ class ValidateAssessmentForm(FormValidationAction):
         lend = requested in assessment.SCREENS or self._affirms(requested, given)
         events += evidence(dispatcher, tracker, requested if lend else "")
         if lend and requested in LEG_QUESTIONS and not tracker.get_slot("red_flag"):
-            events += self._both_legs(dispatcher, tracker, text, requested)
-        if tracker.get_slot(requested) is None:
-            events.append(SlotSet(requested, INVALID if value is None else value))
+            events += self._both_legs(dispatcher, tracker, text, requested, given, entities)
+        if value is not None and open_before:
+            events.append(SlotSet(requested, value))
+        elif tracker.get_slot(requested) is None:
+            events.append(SlotSet(requested, INVALID))
         return events
 
     @staticmethod
@@ -166,9 +171,23 @@ class ValidateAssessmentForm(FormValidationAction):
         return events
 
     @staticmethod
-    def _both_legs(dispatcher: CollectingDispatcher, tracker: Tracker, text: str, question: str) -> List[EventType]:
-        """Leg symptoms on the left in one answer and on the right in another are in both legs."""
-        sides = sorted(set(tracker.get_slot("leg_symptom_sides") or []) | answers.leg_sides(text))
+    def _both_legs(dispatcher: CollectingDispatcher, tracker: Tracker, text: str, question: str, answer: Any,
+                   entities: List[Dict[str, Any]]) -> List[EventType]:
+        """Leg symptoms on the left in one answer and on the right in another are in both legs. Pain
+        spreading into both legs is sciatica in both legs unless it stays above the knee (a same-day
+        check) or is the tightness of worked muscles (redflags.spread_to_both_legs)."""
+        said = answers.leg_sides(text)
+        if question == "pain_radiates":
+            concepts = [str(e.get("value")) for e in entities if e.get("entity") == "red_flag_concept"]
+            if said != {"left", "right"} and "BOTH_LEGS" not in concepts:
+                return [SlotSet("leg_symptom_sides", sorted(set(tracker.get_slot("leg_symptom_sides") or []) | said))]
+            meaning = redflags.spread_to_both_legs(text, answer, concepts)
+            if meaning is None:
+                return []  # worked muscles, not leg symptoms
+            if meaning == redflags.BOTH_LEGS_ABOVE_KNEE:
+                return [SlotSet("pain_both_legs", "yes")]
+            return escalate(dispatcher, tracker, meaning)
+        sides = sorted(set(tracker.get_slot("leg_symptom_sides") or []) | said)
         events: List[EventType] = [SlotSet("leg_symptom_sides", sides)]
         if sides == ["left", "right"]:
             events += escalate(dispatcher, tracker, LEG_QUESTIONS[question])
@@ -302,7 +321,7 @@ class ActionTriageSummary(Action):
             dispatcher.utter_message(text="I've stopped the questions because of the warning sign above.")
             return [SlotSet("escalated_in_form", None)]
         given = {slot: tracker.get_slot(slot)
-                 for slot in (*assessment.FORM_SLOTS, *assessment.FACTS, "eases_with_movement")}
+                 for slot in (*assessment.FORM_SLOTS, *assessment.FACTS, *assessment.OTHER_FACTS)}
         result = triage.assess(given)
         level = result.level
         earlier = tracker.get_slot("triage_level")

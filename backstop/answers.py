@@ -24,7 +24,8 @@ _NEG = re.compile(
     r"sound|solid|all right|"
     r"all normal|strong|unaffected|no problems?|no issues?|all clear|clear)\b"
 )
-_POS = re.compile(r"\b(yes|yeah|yep|yup|yh|ya|aye|sure|definitely|a bit|a little|slightly|some|sometimes|kind of|"
+# "definitely not" is a no, however sure it sounds
+_POS = re.compile(r"\b(yes|yeah|yep|yup|yh|ya|aye|sure|(?:definitely|absolutely|certainly|defo|def)(?!\s+(?:not|no)\b)|a bit|a little|slightly|some|sometimes|kind of|"
                   r"kinda|sort of|i think so|probably|on and off)\b")
 _CONTRAST = re.compile(r"\b(but|though|although|except|apart from|however)\b")
 
@@ -85,12 +86,13 @@ ONSET_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                             r"two days (?:later|after)|2 days (?:later|after)|"
                             r"day later|in bed the next)\b")),
     ("hours_later", re.compile(r"\b(yesterday evening|last night|in the evening|end of the day|after the gym|"
-                               r"(?:by|in|that|mid[- ]?|later that) ?(?:the )?afternoon|by lunch\w*|by the evening|"
+                               r"(?:by|in|that|mid[- ]?|later that) ?(?:the )?afternoon|arvo|by lunch\w*|by the evening|"
                                r"hours? (?:later|after)|later (?:that|in the) (?:same )?(?:day|evening|"
                                r"night)|that (?:evening|"
                                r"night|afternoon)|after i got home|on the (?:way|drive) home|once i cooled down|"
                                r"after (?:the |a |my |that )?(?:[\w-]+ )?(?:session|workout|class|run|training|day|"
-                               r"gym|game|match|lifting|practice)|after (?:\d+|a|the|my|that|all|those) (?:\w+ )?"
+                               r"gym|game|match|lifting|practice|round|ride|race|hike|swim|climb|lesson|bout|sparring|shift|"
+                               r"tournament|outing|paddle|wod|circuit)|after (?:\d+|a|the|my|that|all|those) (?:\w+ )?"
                                r"(?:holes|miles|km|laps|rounds|games|matches|sets|reps|hours of \w+)|afterwards|"
                                r"later on|"
                                r"when i sat down after)\b")),
@@ -136,7 +138,7 @@ SIDE_PATTERNS = [
 RADIATES_PATTERNS = [
     ("below_knee", re.compile(r"\b(below (?:the|my) knee|calf|calves|shin|ankle|foot|feet|toes?|all the way down|"
                               r"whole leg|lower leg)\b")),
-    ("above_knee", re.compile(r"\b(thigh|hamstring|above (?:the|my) knee|to (?:the|my) knee|knee|upper leg|"
+    ("above_knee", re.compile(r"\b(thighs?|hamstrings?|hammies|above (?:the|my) knee|to (?:the|my) knee|knee|upper leg|"
                               r"down (?:my|the) "
                               r"leg|groin)\b")),
     ("buttock", re.compile(r"\b(butt\w*|bum|glutes?|hips?|backside|bottom|cheek|booty|arse|ass)\b")),
@@ -390,7 +392,8 @@ def read_screen(text: str, intent: str, entities: Entities) -> str | None:
 _NEGATOR = re.compile(r"\b(no|never|not|without|nope|nah|none|haven'?t|hasn'?t|didn'?t|don'?t)\b|n't\b")
 _NEGATION_ENDS = re.compile(r"\b(but|though|although|except|apart from|however|i|i'?ve|i'?d|i'?m|me)\b")
 RELATIVE = re.compile(r"\b(my|his|her|our|their)\s+(mum|mom|mam|dad|father|mother|brother|sister|wife|husband|partner|"
-                      r"gran\w*|grand\w*|aunt\w*|uncle|friend|mate|cousin|son|daughter|family)\b|\bfamily history\b")
+                      r"gran\w*|grand\w*|aunt\w*|uncle|friend|mate|cousin|son|daughter|family)\b|\bfamily history\b|"
+                      r"(?<!\ban )(?<!\bam )(?<!\bim )(?<!'m )\bold (?:man|lady|dear|fella)\b")
 
 
 def _negated(text: str, start: int) -> bool:
@@ -407,8 +410,9 @@ def read_serious(text: str, intent: str, entities: Entities) -> dict[str, str]:
     """The see-doctor facts the third screen asks about: {"history_cancer": "yes", ...}."""
     t = _lower(text)
     found = {}
-    cancer = CANCER.search(t)
-    if cancer and not _negated(t, cancer.start()) and not RELATIVE.search(t):
+    # someone else's cancer ("old man had bowel cancer") is theirs, clause by clause
+    own = [c for c in _clauses(t) if CANCER.search(c) and not RELATIVE.search(c)]
+    if any(not _negated(c, CANCER.search(c).start()) for c in own):
         found["history_cancer"] = "yes"
     on_purpose = [m for m in WEIGHT_ON_PURPOSE.finditer(t)  # "I haven't been dieting" is not on purpose
                   if not re.search(r"(?:\b(?:not|no|never|without)|n't)(?:\s+\w+){0,2}\s*$", t[:m.start()])]
@@ -479,6 +483,15 @@ NOT_PAIN_TIME = re.compile(r"\b(helps?|helped|lasts?|worked|works?|takes? the ed
                            r"\b(?:minutes?|mins?|hours?|days?|weeks?)\s+(?:after|later|into|in)\b")
 TREND_CUE = re.compile(r"\b(better|worse|worsening|improv\w*|same|chang\w*|eas\w*|settl\w*|budg\w*|downhill|"
                        r"deteriorat\w*|calming|fading)\b")
+# "nothing I do seems to help", "tried heat and stretching, none of it's made a dent": DESIGN.md's
+# "no improvement with self-care" (a see-doctor fact once the pain has lasted a couple of days)
+SELF_CARE_FAILED = re.compile(
+    r"\b(nothing (?:i (?:do|try|take)|i'?ve tried|i have tried)?\s*(?:seems to |really )?(?:help\w*|work\w*|make?s? a "
+    r"(?:dent|difference)|made a (?:dent|difference)|shift\w*)|none of (?:it|that|them|this)(?:'s| has| is)? (?:really )?"
+    r"(?:help\w*|work\w*|made a (?:dent|difference))|despite (?:rest\w*|stretch\w*|ice|heat|physio|everything|doing|"
+    r"all|taking|trying|the (?:stretch|rest|ice|heat|exercises|leaflet))|no (?:better|improvement|change|difference) "
+    r"(?:with|after|from|despite) (?:rest\w*|stretch\w*|ice|heat|physio|everything|the|all|a week|two weeks|"
+    r"ibuprofen|painkillers))")
 HYPOTHETICAL = re.compile(r"\b(worried|afraid|scared|might|could|will|'ll|would|if|in case|before)\b")
 LOW_DOWN = re.compile(r"\blow(?:er)?\s+(?:down|on (?:my|the)|in (?:my|the))\b")
 
@@ -522,6 +535,8 @@ def volunteered(text: str, intent: str, entities: Entities, asked: str | None,
             trend = read_trend(clause, intent, [])
             if trend:
                 found["pain_trend"] = trend
+        if "self_care_failed" not in found and SELF_CARE_FAILED.search(clause) and not HYPOTHETICAL.search(clause):
+            found["self_care_failed"] = "yes"
         if "pain_onset" not in found and not AGGRAVATION.search(clause):
             onset = _first(ONSET_PATTERNS, clause)
             # "my back hurts after the gym" says since when, not that it came on hours later
@@ -557,11 +572,13 @@ ASKS = re.compile(r"\?|^\s*(what|why|how|which|who|when|where|is|are|am|can|coul
 
 STOP_WORDS = re.compile(r"\b(stop\w*|quit|cancel|enough|no more|exit|end (?:this|it|the chat|the questions)|"
                         r"forget it|leave it|don'?t want to|do not want to|rather not|skip|bye|later|"
-                        r"not now|give up|done)\b")
+                        r"not now|give up|done|see (?:you|ya)|cya|good ?night|night night|gotta go|got to go|have to go|"
+                        r"that'?s all|cheers|thanks?|thank you|ta)\b")
 
 
 def wants_to_stop(text: str) -> bool:
-    """Whether a reply the classifier took for "stop" says so in words ("end of the round" does not)."""
+    """Whether a reply the classifier took for "stop" or "goodbye" says so in words ("end of the
+    round", "today" do not)."""
     return bool(STOP_WORDS.search(_lower(text)))
 
 

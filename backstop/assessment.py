@@ -20,6 +20,8 @@ FORM_SLOTS = (
 SCREENS = ("screen_cauda", "screen_infection", "screen_serious")
 # see-doctor facts that may be mentioned anywhere in the session (and set a floor on the level)
 FACTS = ("history_cancer", "weight_loss", "night_pain")
+# other facts the triage rules read: said in passing, or derived from an answer
+OTHER_FACTS = ("eases_with_movement", "self_care_failed", "pain_both_legs")
 UNKNOWN = "unknown"
 NOT_RULED_OUT = "not_ruled_out"  # a safety screen left unanswered: never read as "no"
 OTHER_EXERCISE = "other"

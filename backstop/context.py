@@ -19,7 +19,7 @@ import yaml
 from backstop import knowledge
 
 RULES_FILE = knowledge.KNOWLEDGE_DIR / "context_rules.yml"
-CATEGORIES = ("negated", "hypothetical", "historical", "resolved", "other")
+CATEGORIES = ("negated", "hypothetical", "historical", "longstanding", "resolved", "other")
 NUMBER_WORDS = {
     "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
     "fifteen", "twenty", "thirty", "forty", "fifty", "few", "couple", "several", "many", "some",
@@ -163,7 +163,7 @@ class ConText:
                 return True
             if trig.category == "other" and tokens[i] in self.first_person:
                 return i == 0 or tokens[i - 1] not in self.first_person_after
-            if trig.category in ("historical", "resolved") and i in current:
+            if trig.category in ("historical", "longstanding", "resolved") and i in current:
                 return True
             if trig.category == "negated" and tokens[i] in self.list_conjunctions:
                 # "no numbness, tingling": a conjunction between two symptoms continues the list;

@@ -101,8 +101,9 @@ class Detection:
     ("my bladder feels weird"): what a conditional safety reply asks about.
     ``concepts`` are those concepts, for combining evidence across a conversation.
     ``ruled_out`` are warning-sign concepts mentioned only negated, as a question, in the
-    past or about someone else ("no numbness", "my dad's legs are weak"): the learned signal
-    cannot read that context, so it does not overrule ConText there.
+    past or about someone else ("no numbness", "my dad's legs are weak"), and any concept whose
+    words were gym slang or an idiom ("fell out of my routine"): the learned signal cannot read
+    that context, so it does not overrule ConText there.
     """
 
     hits: tuple[RedFlagHit, ...]
@@ -144,6 +145,9 @@ class RedFlagDetector:
                 unknown = [c for c in combo if c not in patterns["concepts"]]
                 if unknown:
                     raise knowledge.KnowledgeError(f"red_flag_patterns.yml: unknown concept {unknown[0]}")
+        unknown = set(patterns["spread_both_legs"]["nerve"]) - set(patterns["concepts"])
+        if unknown:
+            raise knowledge.KnowledgeError(f"red_flag_patterns.yml: spread_both_legs: unknown concept {sorted(unknown)[0]}")
         unknown = self.suggestive - set(patterns["concepts"])
         if unknown:
             raise knowledge.KnowledgeError(f"red_flag_patterns.yml: suggestive: unknown concept {sorted(unknown)[0]}")
@@ -164,12 +168,13 @@ class RedFlagDetector:
         hits: dict[str, RedFlagHit] = {}
         concepts: dict[str, str] = {}
         modified: set[str] = set()
+        idioms: set[str] = set()
         sentences = [s for s in _SENTENCE_SPLIT.split(text) if s.strip()]
         if len(text.split()) <= SHORT_MESSAGE_WORDS:
             sentences = [" , ".join(sentences)]  # "pop. then pain. cant move." is one thought
         personal = self.context.speaks_of_writer(re.findall(r"[a-z]+", text))
         for sentence in sentences:
-            found = self._concepts(sentence, modified, personal)
+            found = self._concepts(sentence, modified, personal, idioms)
             for concept, words in found.items():
                 concepts.setdefault(concept, words)
             for hit in self.complete(found):
@@ -179,7 +184,7 @@ class RedFlagDetector:
             hits[joined] = RedFlagHit(joined, self.levels[joined], " … ".join(concepts))
         ordered = sorted(hits.values(), key=lambda h: LEVEL_RANK[h.level])
         candidates = [fid for fid in self.candidates(concepts) if fid not in hits]
-        ruled_out = sorted(c for c in modified - set(concepts) if c in self.suggestive)
+        ruled_out = sorted({c for c in modified - set(concepts) if c in self.suggestive} | (idioms - set(concepts)))
         return Detection(tuple(ordered), tuple(candidates), tuple(concepts), tuple(ruled_out))
 
     def complete(self, found: dict[str, str] | set[str] | tuple[str, ...]) -> list[RedFlagHit]:
@@ -200,9 +205,12 @@ class RedFlagDetector:
                if any(c in found and c in self.suggestive for combo in combos for c in combo)]
         return sorted(out, key=lambda fid: LEVEL_RANK[self.levels[fid]])
 
-    def _concepts(self, sentence: str, modified: set[str], personal: bool = False) -> dict[str, str]:
+    def _concepts(self, sentence: str, modified: set[str], personal: bool = False,
+                  idioms: set[str] | None = None) -> dict[str, str]:
         """Concepts of this sentence about the user now: concept -> the words that said it.
-        Concepts ConText puts out of scope (negated, someone else's...) are added to ``modified``."""
+        Concepts ConText puts out of scope (negated, someone else's...) are added to ``modified``,
+        those inside gym slang or an idiom to ``idioms``."""
+        idioms = set() if idioms is None else idioms
         from spacy.tokens import Doc
 
         raw = self.nlp.make_doc(sentence)
@@ -216,11 +224,10 @@ class RedFlagDetector:
                 span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
                 if span is not None:
                     masked.update(range(span.start, span.end))
-        matches = [
-            (s, e, self.nlp.vocab.strings[mid])
-            for mid, s, e in self.matcher(doc)
-            if not masked.intersection(range(s, e))
-        ]
+        all_matches = [(s, e, self.nlp.vocab.strings[mid]) for mid, s, e in self.matcher(doc)]
+        matches = [m for m in all_matches if not masked.intersection(range(m[0], m[1]))]
+        # words the detector read as an idiom ("fell out of my routine") are ruled out like a negation
+        idioms.update(c for s, e, c in all_matches if masked.intersection(range(s, e)))
         if not matches:
             return {}
         cats = self.context.analyse([t.lower_ for t in doc], matches, personal)
@@ -340,6 +347,23 @@ def in_answer_to(question: str, concepts: list[str] | set[str] | tuple[str, ...]
     return min(hits)[1] if hits else None  # the reply itself must carry part of the combination
 
 
+BOTH_LEGS_ABOVE_KNEE = "above_knee"  # pain into both buttocks or thighs: a same-day check, not an emergency
+
+
+def spread_to_both_legs(text: str, extent: str | None, concepts: list[str] | set[str] | tuple[str, ...]) -> str | None:
+    """What an answer to "does the pain spread?" that names both legs means (``spread_both_legs`` in
+    the pattern file): "bilateral_sciatica" with nerve words, below the knee or unqualified;
+    BOTH_LEGS_ABOVE_KNEE when it stays in the buttocks or thighs; None when the legs are only tight
+    or sore as after training. ``concepts`` are the detector's concepts of the answer."""
+    spec = _patterns()["spread_both_legs"]
+    if set(concepts) & set(spec["nerve"]):
+        return "bilateral_sciatica"
+    lowered = _normalise(text)
+    if any(re.search(rf"\b{re.escape(word)}\b", lowered) for word in spec["muscular"]):
+        return None
+    return BOTH_LEGS_ABOVE_KNEE if extent in ("above_knee", "buttock") else "bilateral_sciatica"
+
+
 @lru_cache(maxsize=1)
 def _levels() -> dict[str, str]:
     return {fid: flag["level"] for fid, flag in knowledge.default().red_flags.items()}
@@ -351,7 +375,7 @@ def load_patterns(path: Path = PATTERNS_FILE) -> dict[str, Any]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise knowledge.KnowledgeError(f"{path.name}: {exc}") from exc
-    for key in ("concepts", "slang", "red_flags"):
+    for key in ("concepts", "slang", "red_flags", "spread_both_legs"):
         if not isinstance(data, dict) or key not in data:
             raise knowledge.KnowledgeError(f"{path.name}: missing top-level key '{key}'")
     return data

@@ -297,6 +297,38 @@ def test_leg_symptoms_on_each_side_in_two_answers_are_both_legs(audit_db):
     assert got["numbness"] == "yes" and got["red_flag"] == "bilateral_sciatica"
 
 
+@pytest.mark.parametrize("text,concepts,expect", [
+    ("into both legs, down to my calves", ["BOTH_LEGS"], "bilateral_sciatica"),
+    ("shooting pain down the back of both thighs", ["BOTH_LEGS", "SCIATIC"], "bilateral_sciatica"),
+    ("into both buttocks and the back of my thighs when I walk", ["BOTH_LEGS"], "both_legs_above_knee"),
+    ("only the backs of my thighs feel tight, both sides, like hamstring soreness", ["BOTH_SIDES"], None),
+])
+def test_pain_into_both_legs_is_sciatica_unless_above_the_knee_or_worked_muscles(text, concepts, expect):
+    entities = [{"entity": "red_flag_concept", "value": c} for c in concepts]
+    events, _ = validate({}, "pain_radiates", text, entities=entities)
+    got = slot_events(events)
+    if expect == "bilateral_sciatica":
+        assert got["red_flag"] == "bilateral_sciatica"
+    elif expect == "both_legs_above_knee":
+        assert got.get("pain_both_legs") == "yes" and "red_flag" not in got
+    else:
+        assert "red_flag" not in got and "pain_both_legs" not in got
+    assert got["pain_radiates"] in ("above_knee", "below_knee")
+
+
+def test_an_answer_the_classifier_took_for_goodbye_is_still_an_answer():
+    events, dispatcher = validate({}, "pain_onset", "today", intent="goodbye")
+    got = slot_events(events)
+    assert got["pain_onset"] is None and got["missed_questions"] == {"pain_onset": 1}  # asked again
+    assert "For example" in texts(dispatcher)
+
+
+def test_the_reader_not_a_slot_mapping_decides_the_answer_asked():
+    events, _ = validate({}, "pain_trend", "Not getting better, same as week one",
+                         mapped={"pain_trend": "improving"})
+    assert slot_events(events)["pain_trend"] == "same"
+
+
 def test_one_leg_in_two_answers_is_not_both(audit_db):
     events, _ = validate({"leg_symptom_sides": ["right"]}, "numbness", "yes, tingling in my right foot")
     assert "red_flag" not in slot_events(events)

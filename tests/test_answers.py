@@ -36,6 +36,10 @@ def test_a_range_is_read_as_its_upper_end():
 def test_see_doctor_facts_are_read_from_any_reply():
     assert answers.read_serious("I had chemo for lymphoma two years ago", "inform", []) == {"history_cancer": "yes"}
     assert answers.read_serious("my mum had breast cancer", "inform", []) == {}
+    assert answers.read_serious("Nah. Old man had bowel cancer but I've had the screening", "inform", []) == {}
+    # a relative named in another clause does not make one's own cancer theirs
+    assert answers.read_serious("my wife made me ask. I had breast cancer in 2015", "inform", []) == {
+        "history_cancer": "yes"}
     assert answers.read_serious("I've lost weight but I'm cutting on purpose", "inform", []) == {}
     assert answers.read_serious("it wakes me every night", "inform", []) == {"night_pain": "yes"}
 
@@ -88,3 +92,22 @@ def test_facts_volunteered_for_other_questions(case):
                                          ("a little better each day", "improving")])
 def test_trend_reads_negations_and_never_reads_a_mixed_answer_as_better(text, expect):
     assert answers.read_trend(text, "inform", []) == expect
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("Rowing has done my lower back in and nothing I do seems to help.", "yes"),
+    ("Same as day one. I've done heat, stretching, ibuprofen - none of it's made a dent", "yes"),
+    ("no better at all despite doing everything the leaflet says", "yes"),
+    ("no improvement with rest or stretching", "yes"),
+    ("stretching helps a lot", None),
+    ("what if nothing helps?", None),
+    ("my dad says nothing helps his back", None),
+])
+def test_self_care_that_has_not_helped_is_a_fact(text, expect):
+    assert answers.volunteered(text, "inform", [], "pain_trend").get("self_care_failed") == expect
+
+
+@pytest.mark.parametrize("text", ["No, I chased the kids around again last night so definitely not",
+                                  "absolutely not", "nope, certainly not weak"])
+def test_a_sure_no_is_a_no(text):
+    assert answers.read_weakness(text, "inform", []) == "no"

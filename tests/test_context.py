@@ -55,6 +55,14 @@ def cats(ctx: context.ConText, sentence: str, target: str) -> set[str]:
     ("had a numb bum for a while in 2012", "numb", {"historical"}),  # "for a while" does not terminate
     ("had a fever last week but it is gone", "fever", {"resolved"}),
     ("i can not pee but the pain is better now", "can not pee", set()),  # "but" guards the bladder
+    ("i leak a bit when i sneeze since my son was born", "leak", {"longstanding"}),
+    ("i leak when i cough , that is not new", "leak", {"longstanding"}),
+    ("i have always had a weak bladder", "weak bladder", {"longstanding"}),
+    ("the pain is not new . i can not pee since yesterday", "can not pee", set()),  # backward only
+    ("since my son was born i can not pee", "can not pee", set()),  # a birth date before it says nothing
+    ("more of a click than a pop", "pop", {"negated"}),             # what it is compared against
+    ("more of a pop than a click", "pop", set()),
+    ("other than a pop i can not move", "pop", set()),
 ])
 def test_categories(ctx, sentence, target, expected):
     assert cats(ctx, sentence, target) == expected

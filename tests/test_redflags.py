@@ -161,3 +161,11 @@ def test_gym_and_diet_talk_is_not_a_red_flag(detector, text):
                                        ("no meds, but I had chemo last month", "immunosuppression_ivdu")])
 def test_the_masks_leave_real_red_flags_alone(detector, text, flag):
     assert flag in [h.flag_id for h in detector.detect(text)]
+
+
+@pytest.mark.parametrize("text", ["fell out of my stretching routine over xmas and my back's stiff",
+                                  "fell off the wagon with training and now my back aches"])
+def test_an_idiom_is_read_and_ruled_out_so_a_confident_classifier_does_not_overrule_it(detector, text):
+    detection = detector.analyse(text)
+    assert not detection.hits and detection.ruled_out
+    assert redflags.decide(detection, classifier_confidence=0.97, would_fall_back=False).action == "none"

@@ -45,6 +45,8 @@ def test_below_knee_with_tingling_no_weakness_is_see_doctor_with_nerve_causes():
     (with_(pain_trend=None, pain_duration="over_6_weeks"), "see_doctor", "week"),
     (with_(age_band="50_plus"), "see_doctor", "50"),
     (with_(pain_severity=9), "see_doctor", "severe"),
+    (with_(self_care_failed="yes", pain_duration="2_to_7_days"), "see_doctor", "tried"),
+    (with_(pain_both_legs="yes"), "urgent", "both legs"),
 ])
 def test_each_rule(answers, level, reason_word):
     result = triage.assess(answers)
