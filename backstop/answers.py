@@ -25,7 +25,8 @@ _NEG = re.compile(
     r"all normal|strong|unaffected|no problems?|no issues?|all clear|clear)\b"
 )
 # "definitely not" is a no, however sure it sounds
-_POS = re.compile(r"\b(yes|yeah|yep|yup|yh|ya|aye|sure|(?:definitely|absolutely|certainly|defo|def)(?!\s+(?:not|no)\b)|a bit|a little|slightly|some|sometimes|kind of|"
+_POS = re.compile(r"\b(yes|yeah|yep|yup|yh|ya|aye|sure|(?:definitely|absolutely|certainly|defo|def)(?!\s+(?:not|no)\b)|"
+                  r"a bit|a little|slightly|some|sometimes|kind of|"
                   r"kinda|sort of|i think so|probably|on and off)\b")
 _CONTRAST = re.compile(r"\b(but|though|although|except|apart from|however)\b")
 
@@ -86,7 +87,8 @@ ONSET_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                             r"two days (?:later|after)|2 days (?:later|after)|"
                             r"day later|in bed the next)\b")),
     ("hours_later", re.compile(r"\b(yesterday evening|last night|in the evening|end of the day|after the gym|"
-                               r"(?:by|in|that|mid[- ]?|later that) ?(?:the )?afternoon|arvo|by lunch\w*|by the evening|"
+                               r"(?:by|in|that|mid[- ]?|later that) ?(?:the )?afternoon|arvo|by lunch\w*|"
+                               r"by the evening|"
                                r"hours? (?:later|after)|later (?:that|in the) (?:same )?(?:day|evening|"
                                r"night)|that (?:evening|"
                                r"night|afternoon)|after i got home|on the (?:way|drive) home|once i cooled down|"
@@ -487,7 +489,8 @@ TREND_CUE = re.compile(r"\b(better|worse|worsening|improv\w*|same|chang\w*|eas\w
 # "no improvement with self-care" (a see-doctor fact once the pain has lasted a couple of days)
 SELF_CARE_FAILED = re.compile(
     r"\b(nothing (?:i (?:do|try|take)|i'?ve tried|i have tried)?\s*(?:seems to |really )?(?:help\w*|work\w*|make?s? a "
-    r"(?:dent|difference)|made a (?:dent|difference)|shift\w*)|none of (?:it|that|them|this)(?:'s| has| is)? (?:really )?"
+    r"(?:dent|difference)|made a (?:dent|difference)|shift\w*)|none of (?:it|that|them|this)(?:'s| has| is)? "
+    r"(?:really )?"
     r"(?:help\w*|work\w*|made a (?:dent|difference))|despite (?:rest\w*|stretch\w*|ice|heat|physio|everything|doing|"
     r"all|taking|trying|the (?:stretch|rest|ice|heat|exercises|leaflet))|no (?:better|improvement|change|difference) "
     r"(?:with|after|from|despite) (?:rest\w*|stretch\w*|ice|heat|physio|everything|the|all|a week|two weeks|"
@@ -572,7 +575,8 @@ ASKS = re.compile(r"\?|^\s*(what|why|how|which|who|when|where|is|are|am|can|coul
 
 STOP_WORDS = re.compile(r"\b(stop\w*|quit|cancel|enough|no more|exit|end (?:this|it|the chat|the questions)|"
                         r"forget it|leave it|don'?t want to|do not want to|rather not|skip|bye|later|"
-                        r"not now|give up|done|see (?:you|ya)|cya|good ?night|night night|gotta go|got to go|have to go|"
+                        r"not now|give up|done|see (?:you|ya)|cya|good ?night|night night|gotta go|got to go|"
+                        r"have to go|"
                         r"that'?s all|cheers|thanks?|thank you|ta)\b")
 
 

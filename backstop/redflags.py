@@ -147,7 +147,8 @@ class RedFlagDetector:
                     raise knowledge.KnowledgeError(f"red_flag_patterns.yml: unknown concept {unknown[0]}")
         unknown = set(patterns["spread_both_legs"]["nerve"]) - set(patterns["concepts"])
         if unknown:
-            raise knowledge.KnowledgeError(f"red_flag_patterns.yml: spread_both_legs: unknown concept {sorted(unknown)[0]}")
+            raise knowledge.KnowledgeError(
+                f"red_flag_patterns.yml: spread_both_legs: unknown concept {sorted(unknown)[0]}")
         unknown = self.suggestive - set(patterns["concepts"])
         if unknown:
             raise knowledge.KnowledgeError(f"red_flag_patterns.yml: suggestive: unknown concept {sorted(unknown)[0]}")
