@@ -95,7 +95,9 @@ class ValidateAssessmentForm(FormValidationAction):
                                                      or reading in (None, assessment.UNKNOWN)):
             return []  # "stop", "bye", a red flag: the rules take over (an answer misread as "stop" is read)
         candidates = sorted(str(e.get("value")) for e in entities if e.get("entity") == "red_flag_candidate")
-        screen_read = requested in assessment.SCREENS and reading is not None
+        # a reply to a question about those very signs (a safety screen, numbness, leg weakness) is
+        # read as its answer, with the question's subject lent to it, not met with the conditional reply
+        screen_read = (requested in assessment.SCREENS or requested in LEG_QUESTIONS) and reading is not None
         if (intent == "check_red_flag" and not screen_read
                 and (candidates or ["general"]) != tracker.get_slot("red_flag_checked")):
             # the conditional safety reply first (a rule); the same one again, or a reply to a safety
@@ -176,7 +178,7 @@ class ValidateAssessmentForm(FormValidationAction):
         """Leg symptoms on the left in one answer and on the right in another are in both legs. Pain
         spreading into both legs is sciatica in both legs unless it stays above the knee (a same-day
         check) or is the tightness of worked muscles (redflags.spread_to_both_legs)."""
-        said = answers.leg_sides(text)
+        said = answers.leg_sides(text, legs_asked=question in ("numbness", "leg_weakness"))
         if question == "pain_radiates":
             concepts = [str(e.get("value")) for e in entities if e.get("entity") == "red_flag_concept"]
             if said != {"left", "right"} and "BOTH_LEGS" not in concepts:

@@ -64,7 +64,10 @@ def yes_no(text: str, intent: str, symptom: re.Pattern[str]) -> str | None:
                     r"\s*(?:is|are|feels?|seems?)?\s*(?:fine|normal|ok|okay|good|strong|alright)\b", after):
                 return "no"
             return "yes"
-        if _NEG.search(clause) and not _POS.search(clause):
+        # "nah leg's strong, just feels kinda asleep": a reply that opens with a no and names none of
+        # the symptoms asked about is a no, whatever hedges follow
+        if (_NEG.search(clause) and not _POS.search(clause)) or re.match(r"\s*(?:no|nope|nah|naw|not really)\b",
+                                                                          clause):
             return "no"
         if _POS.search(clause):
             return "yes"
@@ -141,8 +144,7 @@ RADIATES_PATTERNS = [
     ("below_knee", re.compile(r"\b(below (?:the|my) knee|calf|calves|shin|ankle|foot|feet|toes?|all the way down|"
                               r"whole leg|lower leg)\b")),
     ("above_knee", re.compile(r"\b(thighs?|hamstrings?|hammies|above (?:the|my) knee|to (?:the|my) knee|knee|upper leg|"
-                              r"down (?:my|the) "
-                              r"leg|groin)\b")),
+                              r"down (?:my|the) (?:[\w-]+ ){0,4}?(?:leg|thigh)|groin)\b")),
     ("buttock", re.compile(r"\b(butt\w*|bum|glutes?|hips?|backside|bottom|cheek|booty|arse|ass)\b")),
 ]
 CHARACTER_PATTERNS = [
@@ -158,7 +160,8 @@ TREND_PATTERNS = [
     ("same", re.compile(r"\b((?:not|no|never|isn'?t|aren'?t|hasn'?t|haven'?t|ain'?t) (?:\w+ )?(?:gett?in'?g? )?"
                         r"(?:any )?better|no better|hasn'?t (?:got(?:ten)? )?better|"
                         r"not improv\w*|hasn'?t improved|isn'?t improving)\b")),
-    ("worsening", re.compile(r"\b(downhill|worse|worsening|increasing|deteriorat\w*|spreading|more painful|"
+    ("worsening", re.compile(r"\b((?:going|gone|went|goes) downhill|worse|worsening|increasing|deteriorat\w*|"
+                             r"spreading|more painful|"
                              r"escalat\w*)\b")),
     ("improving", re.compile(r"\b(better|improv\w*|easing|eased|settling|less|fading|going away|calming)\b")),
     ("same", re.compile(r"\b(hasn'?t budged|not budged|has not budged|not moved|same|no change|unchanged|steady|"
@@ -260,7 +263,7 @@ def read_duration(text: str, intent: str, entities: Entities) -> str | None:
     return _first(DURATION_WORDS, t) or _entity(entities, "pain_duration")
 
 
-WORSE = re.compile(r"\b(worse|worsening|downhill|deteriorat\w*|more painful|escalat\w*)\b")
+WORSE = re.compile(r"\b(worse|worsening|(?:going|gone|went|goes) downhill|deteriorat\w*|more painful|escalat\w*)\b")
 
 
 _NEGATED_BETTER = re.compile(r"(?:\b(?:not|no|never|nothing)|n't)(?:\s+\w+){0,2}?\s+(?:gett?in'?g?\s+)?(?:any\s+)?"
@@ -366,7 +369,10 @@ CANCER = re.compile(r"\b(cancer|tumou?r|chemo\w*|radiotherapy|lymphoma|leuka?emi
 WEIGHT_LOSS = re.compile(r"\b(lost (?:a lot of |some |loads of )?weight|losing weight|weight loss|"
                          r"weight'?s? (?:dropped|"
                          r"dropping|falling)|(?:lost|dropped|down) (?:like |about |around |nearly |almost |over )?"
-                         r"(?:a|\d+) ?(?:stone|kg|kilos?|lbs?|pounds)|dropped a lot of weight)\b")
+                         r"(?:a|\d+) ?(?:stone|kg|kilos?|lbs?|pounds)|dropped a lot of weight|"
+                         # "I lose maybe 7 kilo in two months"
+                         r"(?:lose|lost|losing|dropped|down)\s+(?:\w+\s+){0,2}?\d+(?:\.\d+)?\s?(?:stone|kg|kgs|kilos?|"
+                         r"lbs?|pounds))\b")
 WEIGHT_ON_PURPOSE = re.compile(r"\b(on purpose|diet\w*|cutting|cut|trying to|intentional\w*|calorie|deficit)\b")
 NIGHT_PAIN = re.compile(r"\b(wakes? me|waking me|woken|at night|night[- ]?time|can'?t sleep|keeps me up|"
                         r"lying still|at rest|"
@@ -431,11 +437,15 @@ def read_serious(text: str, intent: str, entities: Entities) -> dict[str, str]:
 LEG_PART = re.compile(r"\b(legs?|foot|feet|calf|calves|thighs?|shins?|knees?|toes?|ankles?|hamstrings?)\b")
 
 
-def leg_sides(text: str) -> set[str]:
+def leg_sides(text: str, legs_asked: bool = False) -> set[str]:
     """Which legs a reply about leg symptoms names: {"left", "right"}, read clause by clause, so
-    "down my right leg" in one answer and "my left foot's tingly" in the next make both."""
+    "down my right leg" in one answer and "my left foot's tingly" in the next make both.
+    ``legs_asked``: the question was about "either leg or foot", so "yes both" names both legs."""
     sides: set[str] = set()
     for clause in re.split(r"[.;!?]|\bbut\b", _lower(text)):
+        if legs_asked and re.search(r"\b(both|the two of them|either|each)\b(?!\s+(?:sides? of my back|my back))",
+                                    clause):
+            sides |= {"left", "right"}
         if not LEG_PART.search(clause):
             continue
         if re.search(r"\b(both|either|each)\s+(?:of my\s+)?(legs?|feet|calves|thighs|sides)\b", clause):
@@ -483,7 +493,8 @@ NOT_PAIN_TIME = re.compile(r"\b(helps?|helped|lasts?|worked|works?|takes? the ed
                            r"training|lifting|running|climbing|cycling|rowing|swimming|practi[sc]\w*|"
                            r"(?:days?|times?) a week)\b|"
                            r"\b(?:minutes?|mins?|hours?|days?|weeks?)\s+(?:after|later|into|in)\b")
-TREND_CUE = re.compile(r"\b(better|worse|worsening|improv\w*|same|chang\w*|eas\w*|settl\w*|budg\w*|downhill|"
+TREND_CUE = re.compile(r"\b(better|worse|worsening|improv\w*|same|chang\w*|eas\w*|settl\w*|budg\w*|"
+                       r"(?:going|gone|went) downhill|"
                        r"deteriorat\w*|calming|fading)\b")
 # "nothing I do seems to help", "tried heat and stretching, none of it's made a dent": DESIGN.md's
 # "no improvement with self-care" (a see-doctor fact once the pain has lasted a couple of days)

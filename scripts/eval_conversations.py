@@ -40,7 +40,7 @@ SETS = {"tuning": ROOT / "tests/conversations/tuning.yml", "blind": ROOT / "test
         "blind2": ROOT / "tests/conversations/blind2.yml", "blind3": ROOT / "tests/conversations/blind3.yml",
         "blind4": ROOT / "tests/conversations/blind4.yml"}
 # sets whose transcripts were read to fix failures: gated, and no longer a measure of anything new
-TUNED = {"tuning", "blind", "blind2", "blind3"}
+TUNED = {"tuning", "blind", "blind2", "blind3", "blind4"}
 MAX_TURNS = 16
 RANK = {"emergency": 0, "urgent": 1, "see_doctor": 2, "self_care": 3}
 

@@ -329,6 +329,12 @@ def test_the_reader_not_a_slot_mapping_decides_the_answer_asked():
     assert slot_events(events)["pain_trend"] == "same"
 
 
+def test_yes_both_to_the_weakness_question_escalates_though_the_nlu_asked_for_a_check(audit_db):
+    events, _ = validate({}, "leg_weakness", "yes both. worse since this morning. cant do stairs now",
+                         intent="check_red_flag")
+    assert slot_events(events)["red_flag"] == "bilateral_leg_weakness"
+
+
 def test_one_leg_in_two_answers_is_not_both(audit_db):
     events, _ = validate({"leg_symptom_sides": ["right"]}, "numbness", "yes, tingling in my right foot")
     assert "red_flag" not in slot_events(events)

@@ -111,3 +111,31 @@ def test_self_care_that_has_not_helped_is_a_fact(text, expect):
                                   "absolutely not", "nope, certainly not weak"])
 def test_a_sure_no_is_a_no(text):
     assert answers.read_weakness(text, "inform", []) == "no"
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("nah leg's strong, just feels kinda asleep", "no"),     # opens with a no, names no weakness
+    ("no, but my left leg is a bit weak", "yes"),
+    ("yes both. worse since this morning", "yes"),
+])
+def test_a_reply_that_opens_with_no_and_names_nothing_asked_is_a_no(text, expect):
+    assert answers.read_weakness(text, "inform", []) == expect
+
+
+def test_both_in_reply_to_a_question_about_either_leg_is_both_legs():
+    assert answers.leg_sides("yes both. cant do stairs now", legs_asked=True) == {"left", "right"}
+    assert answers.leg_sides("yes both", legs_asked=False) == set()
+
+
+@pytest.mark.parametrize("text,slot,expect", [
+    ("Yes, I lose maybe 7 kilo in two months, I don't try", "weight_loss", "yes"),
+    ("trying to lose 5 kg for a comp", "weight_loss", None),
+])
+def test_weight_loss_with_a_number(text, slot, expect):
+    assert answers.read_serious(text, "inform", []).get(slot) == expect
+
+
+def test_a_downhill_run_is_not_a_trend():
+    assert answers.read_trend("big downhill trail run", "inform", []) is None
+    assert answers.read_trend("it's gone downhill since Monday", "inform", []) == "worsening"
+    assert answers.read_radiates("down the outside of my left leg", "inform", []) == "above_knee"
