@@ -7,7 +7,7 @@ Same channel name and webhook as Rasa's ``facebook`` (``/webhooks/facebook/webho
   as quick replies instead (up to 13; they disappear once one is tapped). A quick reply's
   title shows at most 20 characters, so when a title is longer the options are written into
   the text as a numbered list and the quick replies are the numbers. A typed number or title
-  is turned back into the payload (``ChoiceMemory``, in memory).
+  is turned back into the payload (``TrackerChoices``, read from the conversation's tracker).
 - Signatures: Meta signs webhooks with ``X-Hub-Signature-256`` (sha256); Rasa only reads the
   older ``X-Hub-Signature`` (sha1). Either is accepted; the comparison is constant-time.
 - All events of a batched webhook are handled (Rasa handles the first and drops the rest).
@@ -35,9 +35,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.messaging import (
-    ChoiceMemory,
     PlatformIds,
+    TrackerChoices,
     choices,
+    conversation_id,
     numbered,
     plain,
     refuse_unreadable,
@@ -58,9 +59,8 @@ class MessengerBot(PlatformIds, RasaMessengerBot):
 
     channel = "facebook"
 
-    def __init__(self, messenger_client: MessengerClient, memory: Optional[ChoiceMemory] = None) -> None:
+    def __init__(self, messenger_client: MessengerClient) -> None:
         super().__init__(messenger_client)
-        self.memory = memory if memory is not None else ChoiceMemory()
 
     async def _post(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         result = await asyncio.to_thread(
@@ -76,7 +76,6 @@ class MessengerBot(PlatformIds, RasaMessengerBot):
         )
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        self.memory.forget(recipient_id)
         for part in split_text(plain(text), TEXT_LIMIT):
             await self._post(recipient_id, {"text": part})
 
@@ -87,7 +86,6 @@ class MessengerBot(PlatformIds, RasaMessengerBot):
         if not options:
             await self.send_text_message(recipient_id, text)
             return
-        self.memory.remember(recipient_id, options)
         titles_fit = all(len(str(b["title"])) <= QUICK_REPLY_TITLE_LIMIT for b in options)
         if titles_fit and len(options) <= MAX_QUICK_REPLIES:
             body = plain(text)
@@ -117,10 +115,10 @@ class Messenger(RasaMessenger):
         self,
         page_access_token: Text,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
-        memory: ChoiceMemory,
+        offered: TrackerChoices,
     ) -> None:
         super().__init__(page_access_token, on_new_message)
-        self.memory = memory
+        self.offered = offered
 
     async def handle(self, payload: Dict, metadata: Optional[Dict[Text, Any]]) -> None:
         for entry in payload.get("entry") or []:
@@ -132,8 +130,8 @@ class Messenger(RasaMessenger):
                     await self.postback(message, metadata)
 
     async def _handle_user_message(self, text: Text, sender_id: Text, metadata: Optional[Dict[Text, Any]]) -> None:
-        text = self.memory.resolve(sender_id, text) or text
-        out_channel = MessengerBot(self.client, self.memory)
+        text = await self.offered.resolve(conversation_id("facebook", sender_id), text) or text
+        out_channel = MessengerBot(self.client)
         await out_channel.send_action(sender_id, sender_action="mark_seen")
         await out_channel.send_action(sender_id, sender_action="typing_on")
         try:
@@ -149,9 +147,8 @@ class Messenger(RasaMessenger):
 class FacebookInput(RasaFacebookInput):
     """Rasa's ``facebook`` channel (same credentials: verify, secret, page-access-token)."""
 
-    def __init__(self, fb_verify: Text, fb_secret: Text, fb_access_token: Text, max_recipients: int = 10_000) -> None:
+    def __init__(self, fb_verify: Text, fb_secret: Text, fb_access_token: Text) -> None:
         super().__init__(fb_verify, fb_secret, fb_access_token)
-        self.memory = ChoiceMemory(max_recipients)
 
     @staticmethod
     def validate_signature(app_secret: Text, body: bytes, headers: Any) -> bool:
@@ -184,11 +181,11 @@ class FacebookInput(RasaFacebookInput):
             if not self.validate_signature(self.fb_secret, request.body, request.headers):
                 logger.warning("Messenger: wrong signature; FACEBOOK_SECRET must be the app secret")
                 return response.text("not validated", status=403)
-            messenger = Messenger(self.fb_access_token, on_new_message, self.memory)
+            messenger = Messenger(self.fb_access_token, on_new_message, TrackerChoices.of(request))
             await messenger.handle(request.json or {}, self.get_metadata(request))
             return response.text("success")
 
         return refuse_unreadable(fb_webhook, self.name())
 
     def get_output_channel(self) -> OutputChannel:
-        return MessengerBot(MessengerClient(self.fb_access_token), self.memory)
+        return MessengerBot(MessengerClient(self.fb_access_token))

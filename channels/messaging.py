@@ -7,8 +7,8 @@
   little markdown (``**bold**``, ``- `` bullets, rarely ``[text](url)``); each platform gets
   what it can show.
 - ``numbered``: buttons written into the text as "Reply with a number:" options.
-- ``ChoiceMemory``: the buttons last sent to each person, so that a typed "2" (or a button's
-  title) becomes that button's payload.
+- ``TrackerChoices``: the buttons last sent in a conversation, read from the tracker store, so
+  that a typed "2" (or a button's title) becomes that button's payload on any instance.
 - ``safe_turns`` / ``PlatformIds``: conversation ids namespaced by channel (``telegram:<chat id>``,
   ``twilio:<phone>``...), so the same raw id on two channels is two conversations and no other
   channel can name them; and a failed turn answered like REST answers it (the honest reply with
@@ -20,10 +20,10 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.exceptions import SanicException
 from sanic.request import Request
@@ -143,58 +143,62 @@ def _norm(text: Text) -> Text:
     return _NOT_WORD.sub(" ", text.casefold()).strip()
 
 
-class ChoiceMemory:
-    """The buttons of the last message sent to each person, if that message had buttons.
+MAX_CHOICE_CHARS = 60  # longer replies are free text, never a button's title or number
 
-    ``resolve`` turns a reply that is a bare number ("2", " 2.") or exactly a button's title
-    into that button's payload. Any later message without buttons to that person forgets the
-    choices, so a "2" answering a question without buttons (e.g. "how bad, 0 to 10?") is
-    passed on as typed.
 
-    Bounded: it keeps the choices of the ``max_recipients`` people written to most recently.
-    In memory only: it does not survive a restart and is not shared between several Rasa
-    instances; a number typed after a restart is passed on as typed, and the assistant asks
-    the question again.
+def last_choices(events: Iterable[Any]) -> List[Tuple[Text, Text]]:
+    """(title, payload) of the buttons of the conversation's latest bot message, if the person has
+    not written since; none if that message had no buttons (so a "2" answering "how bad, 0 to
+    10?" is passed on as typed)."""
+    for event in reversed(list(events)):
+        if isinstance(event, UserUttered):
+            return []
+        if isinstance(event, BotUttered):
+            return [(str(b["title"]), str(b["payload"])) for b in choices((event.data or {}).get("buttons") or [])]
+    return []
+
+
+def pick(options: List[Tuple[Text, Text]], text: Optional[Text]) -> Optional[Text]:
+    """The payload a reply that is a bare number ("2", " 2.") or exactly a button's title picks."""
+    if not options or not text:
+        return None
+    number = _NUMBER.fullmatch(text)
+    if number:
+        index = int(number[1])
+        return options[index - 1][1] if 1 <= index <= len(options) else None
+    wanted = _norm(text)
+    for title, payload in options:
+        if wanted and _norm(title) == wanted:
+            return payload
+    return None
+
+
+class TrackerChoices:
+    """The choices last offered to a person, read from their conversation in the tracker store.
+
+    Kept with the conversation, not in one process: a typed "2" means the same choice after a
+    restart and on every instance of the scale-out profile (which share PostgreSQL).
     """
 
-    def __init__(self, max_recipients: int = 10_000) -> None:
-        self.max_recipients = max_recipients
-        self._choices: OrderedDict[Text, List[Tuple[Text, Text]]] = OrderedDict()
+    def __init__(self, retrieve: Optional[Callable[[Text], Awaitable[Any]]]) -> None:
+        self._retrieve = retrieve
 
-    def __len__(self) -> int:
-        return len(self._choices)
+    @classmethod
+    def of(cls, request: Request) -> TrackerChoices:
+        """The tracker store of the Rasa server this request came to."""
+        store = getattr(getattr(request.app.ctx, "agent", None), "tracker_store", None)
+        return cls(store.retrieve if store is not None else None)
 
-    def remember(self, recipient: Any, buttons: Iterable[Dict[Text, Any]]) -> None:
-        key = str(recipient)
-        options = [(str(b["title"]), str(b["payload"])) for b in choices(buttons)]
-        self._choices.pop(key, None)
-        if not options:
-            return
-        self._choices[key] = options
-        while len(self._choices) > self.max_recipients:
-            self._choices.popitem(last=False)
-
-    def forget(self, recipient: Any) -> bool:
-        """Forget ``recipient``'s choices; True if there were any."""
-        return self._choices.pop(str(recipient), None) is not None
-
-    def options(self, recipient: Any) -> List[Tuple[Text, Text]]:
-        return list(self._choices.get(str(recipient), []))
-
-    def resolve(self, recipient: Any, text: Optional[Text]) -> Optional[Text]:
-        """The payload ``text`` picks from ``recipient``'s last buttons, or None."""
-        options = self._choices.get(str(recipient))
-        if not options or not text:
+    async def resolve(self, conversation: Text, text: Optional[Text]) -> Optional[Text]:
+        """The payload ``text`` picks from the buttons last sent in ``conversation``, or None."""
+        if self._retrieve is None or not text or len(text) > MAX_CHOICE_CHARS:
             return None
-        number = _NUMBER.fullmatch(text)
-        if number:
-            index = int(number[1])
-            return options[index - 1][1] if 1 <= index <= len(options) else None
-        wanted = _norm(text)
-        for title, payload in options:
-            if wanted and _norm(title) == wanted:
-                return payload
-        return None
+        try:
+            tracker = await self._retrieve(conversation)
+        except Exception as exc:  # noqa: BLE001 - the text is passed on as typed
+            logger.warning("could not read the choices offered (%s)", type(exc).__name__)
+            return None
+        return pick(last_choices(tracker.events), text) if tracker is not None else None
 
 
 def conversation_id(channel: Text, platform_id: Any) -> Text:

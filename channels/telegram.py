@@ -6,8 +6,8 @@ Same channel name and webhook as Rasa's ``telegram`` (``/webhooks/telegram/webho
   Telegram limits to 64 bytes; Backstop's payloads (``/report_red_flag{"red_flag": ...}``) are
   longer, so Telegram refuses the whole message. Buttons are sent as a one-time reply
   keyboard instead (one button per row, titles only); a tapped title, a typed title or a
-  typed number is turned back into the payload (``ChoiceMemory``, in memory). The keyboard
-  is removed when the next message has no buttons.
+  typed number is turned back into the payload (``TrackerChoices``, read from the
+  conversation's tracker). The keyboard is removed when the next message has no buttons.
 - Rasa registers the webhook with ``asyncio.run`` inside ``get_output_channel``. At start-up
   this creates the bot's aiohttp session on a loop that is closed right after, so every later
   Telegram call (``getMe``, ``sendMessage``) fails with "Event loop is closed" (aiogram 2.15,
@@ -43,9 +43,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.messaging import (
-    ChoiceMemory,
     PlatformIds,
+    TrackerChoices,
     choices,
+    conversation_id,
     refuse_unreadable,
     safe_turns,
     split_text,
@@ -68,9 +69,8 @@ class TelegramOutput(PlatformIds, RasaTelegramOutput):
 
     channel = "telegram"
 
-    def __init__(self, access_token: Optional[Text], memory: Optional[ChoiceMemory] = None) -> None:
+    def __init__(self, access_token: Optional[Text]) -> None:
         super().__init__(access_token)
-        self.memory = memory if memory is not None else ChoiceMemory()
 
     async def _send_parts(self, recipient_id: Text, text: Text, last_markup: Any = None,
                           first_markup: Any = None) -> None:
@@ -86,9 +86,8 @@ class TelegramOutput(PlatformIds, RasaTelegramOutput):
             await self.send_message(recipient_id, telegram_html(part), parse_mode="HTML", reply_markup=markup)
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        had_keyboard = self.memory.forget(recipient_id)
-        remove = ReplyKeyboardRemove() if had_keyboard else None
-        await self._send_parts(recipient_id, text, first_markup=remove)
+        # a keyboard offered earlier (on this or another instance) goes once the next text arrives
+        await self._send_parts(recipient_id, text, first_markup=ReplyKeyboardRemove())
 
     async def send_text_with_buttons(
         self,
@@ -102,7 +101,6 @@ class TelegramOutput(PlatformIds, RasaTelegramOutput):
         if not options:
             await self.send_text_message(recipient_id, text)
             return
-        self.memory.remember(recipient_id, options)
         keyboard = ReplyKeyboardMarkup(resize_keyboard=True, one_time_keyboard=True)
         for button in options:
             keyboard.add(KeyboardButton(button["title"]))
@@ -126,7 +124,6 @@ class TelegramInput(RasaTelegramInput):
     ) -> None:
         super().__init__(access_token, verify, webhook_url, debug_mode)
         self.secret_token = webhook_secret(access_token or "")
-        self.memory = ChoiceMemory()
         self._output: Optional[TelegramOutput] = None
         self._verified = False
         self._tasks: Set[asyncio.Task] = set()
@@ -134,7 +131,7 @@ class TelegramInput(RasaTelegramInput):
     def get_output_channel(self) -> TelegramOutput:
         """One output (one HTTP session) for the webhook and for pushed messages; no network call."""
         if self._output is None:
-            self._output = TelegramOutput(self.access_token, self.memory)
+            self._output = TelegramOutput(self.access_token)
         return self._output
 
     async def register_webhook(self) -> bool:
@@ -211,7 +208,7 @@ class TelegramInput(RasaTelegramInput):
                 return response.text("success")
 
             sender_id = str(msg.chat.id)
-            text = self.memory.resolve(sender_id, text) or text
+            text = await TrackerChoices.of(request).resolve(conversation_id(self.name(), sender_id), text) or text
             metadata = self.get_metadata(request)
             texts = [text, "/start"] if text == INTENT_MESSAGE_PREFIX + USER_INTENT_RESTART else [text]
             for t in texts:  # safe_turns: never raises, answers a failed turn honestly

@@ -4,7 +4,7 @@ Same channel name and webhook as Rasa's ``twilio`` (``/webhooks/twilio/webhook``
 
 - Buttons become numbered options inside the text ("Reply with a number:\\n1. Lower back
   ..."), titles only; a reply that is a bare number (or a button's exact title) is turned
-  into that button's payload (see ``ChoiceMemory``: in memory, lost on a restart).
+  into that button's payload (``TrackerChoices``: read from the conversation's tracker).
 - The messages of one turn are sent together, as few texts as fit in Twilio's 1600
   characters, cut at paragraph/line boundaries only when needed (Rasa sends one SMS per
   paragraph, which carriers may deliver out of order). ``**bold**`` is shown as plain text
@@ -37,9 +37,10 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
 from channels.messaging import (
-    ChoiceMemory,
     PlatformIds,
+    TrackerChoices,
     choices,
+    conversation_id,
     numbered,
     pack,
     plain,
@@ -73,10 +74,8 @@ class TwilioOutput(PlatformIds, RasaTwilioOutput):
         account_sid: Optional[Text],
         auth_token: Optional[Text],
         twilio_number: Optional[Text],
-        memory: Optional[ChoiceMemory] = None,
     ) -> None:
         super().__init__(account_sid, auth_token, twilio_number)
-        self.memory = memory if memory is not None else ChoiceMemory()
         self._held: Optional[List[Tuple[Text, Text]]] = None
 
     def hold(self) -> None:
@@ -109,16 +108,17 @@ class TwilioOutput(PlatformIds, RasaTwilioOutput):
         except TwilioRestException as e:
             logger.error("Twilio did not accept a message (error %s)", e.code)  # e.msg may name the number
             return None
+        except Exception as e:  # noqa: BLE001 - Twilio unreachable: never a 5xx that makes it redeliver
+            logger.error("could not reach Twilio to send a message (%s)", type(e).__name__)
+            return None
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        self.memory.forget(recipient_id)
         await self._queue(recipient_id, text)
 
     async def send_text_with_buttons(
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
     ) -> None:
         options = choices(buttons)
-        self.memory.remember(recipient_id, options)
         await self._queue(recipient_id, numbered(text, options))
 
     async def send_quick_replies(
@@ -148,15 +148,13 @@ class TwilioInput(RasaTwilioInput):
         twilio_number: Optional[Text],
         debug_mode: bool = True,
         webhook_url: Optional[Text] = None,
-        max_recipients: int = 10_000,
     ) -> None:
         super().__init__(account_sid, auth_token, twilio_number, debug_mode)
         self.webhook_url = webhook_url or None
-        self.memory = ChoiceMemory(max_recipients)
         self._validator = RequestValidator(auth_token or "")
 
     def get_output_channel(self, reply_from: Optional[Text] = None) -> TwilioOutput:
-        return TwilioOutput(self.account_sid, self.auth_token, reply_from or self.twilio_number, self.memory)
+        return TwilioOutput(self.account_sid, self.auth_token, reply_from or self.twilio_number)
 
     def _signed_urls(self, request: Request) -> List[Text]:
         """The URLs Twilio may have signed: the configured one, or this request's own.
@@ -220,7 +218,7 @@ class TwilioInput(RasaTwilioInput):
                 return response.text("", status=204)
 
             text = text.replace("¡", "@")  # @ signs get corrupted in SMSes by some carriers
-            text = self.memory.resolve(sender, text) or text
+            text = await TrackerChoices.of(request).resolve(conversation_id(self.name(), sender), text) or text
             out_channel = self.get_output_channel(reply_from=request.form.get("To"))
             out_channel.hold()
             try:  # safe_turns: never raises, answers a failed turn honestly

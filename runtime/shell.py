@@ -10,37 +10,34 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional, Text
 
-from channels.messaging import ChoiceMemory, choices
+from channels.messaging import choices, pick
 
-_ME = "shell"
-_memory = ChoiceMemory(max_recipients=1)
+
+def _options(message: Dict[Text, Any]) -> list[Dict[Text, Any]]:
+    return choices(message.get("buttons") or message.get("quick_replies") or [])
 
 
 def print_bot_output(message: Dict[Text, Any], is_latest_message: bool = False, color: Text = "") -> None:
-    """The message's text, then its choices as "1. Title" lines; the latest message's choices are
-    remembered so a typed number or title picks them."""
+    """The message's text, then its choices as "1. Title" lines."""
     import rasa.shared.utils.cli
     from rasa.shared.utils.io import bcolors
 
     color = color or bcolors.OKBLUE
     if message.get("text"):
         rasa.shared.utils.cli.print_color(message["text"], color=color)
-    options = choices(message.get("buttons") or message.get("quick_replies") or [])
+    options = _options(message)
     for i, button in enumerate(options, 1):
         rasa.shared.utils.cli.print_color(f"  {i}. {button['title']}", color=color)
     if options:
         rasa.shared.utils.cli.print_color("  (type a number, or answer in your own words)", color=color)
-    if is_latest_message:
-        _memory.remember(_ME, options)
     return None
 
 
 async def get_user_input(previous_response: Optional[Dict[str, Any]]) -> Optional[Text]:
-    """Print the last reply, read a line; a number or a choice's title becomes that choice."""
+    """Print the last reply, read a line; a number or a title of that reply's choices becomes that choice."""
     import questionary
     from prompt_toolkit.styles import Style
 
-    _memory.forget(_ME)
     if previous_response is not None:
         print_bot_output(previous_response, is_latest_message=True)
     question = questionary.text("", qmark="Your input ->", style=Style([("qmark", "#b373d6"), ("", "#b373d6")]))
@@ -48,7 +45,8 @@ async def get_user_input(previous_response: Optional[Dict[str, Any]]) -> Optiona
     if response is None:
         return None
     response = response.strip()
-    return _memory.resolve(_ME, response) or response
+    offered = [(str(b["title"]), str(b["payload"])) for b in _options(previous_response or {})]
+    return pick(offered, response) or response
 
 
 def install() -> None:

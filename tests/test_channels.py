@@ -597,7 +597,7 @@ def test_twilio_sms(server: Calls) -> None:
 
 
 def test_twilio_long_answers_are_split_at_boundaries() -> None:
-    from channels.messaging import ChoiceMemory, pack, split_text
+    from channels.messaging import pack, split_text
 
     paragraph = "\n".join(f"- point {i}: " + " ".join(["keep moving gently and build up slowly."] * 3)
                           for i in range(12))
@@ -608,15 +608,23 @@ def test_twilio_long_answers_are_split_at_boundaries() -> None:
     assert "\n\n".join(parts).replace("\n\n", "\n") == text.replace("\n\n", "\n")
     assert pack(["Thanks.", "Where in your back is the pain?"], 1600) == ["Thanks.\n\nWhere in your back is the pain?"]
 
-    memory = ChoiceMemory(max_recipients=2)
-    memory.remember("a", [{"title": "Lower back", "payload": "/x"}, {"title": "Upper back", "payload": "/y"}])
-    assert memory.resolve("a", "2") == "/y" and memory.resolve("a", " 2. ") == "/y"
-    assert memory.resolve("a", "lower back") == "/x" and memory.resolve("a", "3") is None
-    memory.remember("b", [{"title": "Yes", "payload": "/yes"}])
-    memory.remember("c", [{"title": "No", "payload": "/no"}])
-    assert memory.resolve("a", "1") is None  # bounded: the oldest person was dropped
-    memory.forget("c")
-    assert memory.resolve("c", "1") is None and memory.resolve("b", "1") == "/yes"
+
+
+def test_the_choices_offered_are_read_from_the_conversation() -> None:
+    """A typed number or title picks from the buttons of the latest bot message, read from the
+    tracker (so any instance, before or after a restart, reads the same); a message without
+    buttons, or the person's own reply since, offers none."""
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    from channels.messaging import last_choices, pick
+
+    question = BotUttered("Where?", {"buttons": [{"title": "Lower back", "payload": "/x"},
+                                                 {"title": "Upper back", "payload": "/y"}]})
+    offered = last_choices([UserUttered("hi"), question])
+    assert pick(offered, "2") == "/y" and pick(offered, " 2. ") == "/y"
+    assert pick(offered, "lower back") == "/x" and pick(offered, "3") is None and pick(offered, "lower") is None
+    assert last_choices([question, BotUttered("How bad, 0 to 10?")]) == []
+    assert last_choices([question, UserUttered("2")]) == []
 
 
 if __name__ == "__main__" and len(sys.argv) > 2 and sys.argv[1] == "serve":
@@ -748,13 +756,25 @@ def test_twilio_does_not_trust_a_client_set_forwarded_host(server: Calls) -> Non
     assert status == 403 and not server.since(mark, "twilio")
 
 
-def test_a_telegram_checkin_survives_a_restart_and_arrives_once(server: Calls) -> None:
-    chat = 93372800
+def test_a_checkin_and_the_choices_offered_survive_a_restart(server: Calls) -> None:
+    """One restart for two things kept with the conversation, not in the process: a Telegram
+    check-in arrives once, and an SMS "2" typed after the restart picks the second choice offered
+    before it (read from the tracker store, as any instance of the scale-out profile would)."""
+    chat, phone = 93372800, "+15550001234"
     mark = server.mark()
     telegram_post(telegram_update(chat, "/request_checkin"))
     server.wait(mark, "telegram", lambda c: any("check in with you" in m["text"] for m in sent_messages(c)))
     asked = time.time()
+    mark_sms = server.mark()
+    twilio_post("my back hurts after the gym", sender=phone)
+    question = bodies(server.wait(mark_sms, "twilio", bool))[-1]
+    titles = re.findall(r"^\d+\. (.+)$", question.split("Reply with a number:\n")[1], re.M)
+    buttons = buttons_titled(titles)
     server.restart()  # type: ignore[attr-defined]
+    mark_sms = server.mark()
+    twilio_post("2", sender=phone)
+    server.wait(mark_sms, "twilio", bool)
+    assert latest_user_text(f"twilio:{phone}") == buttons[1]["payload"]
     deadline = max(asked + CHECKIN_SECONDS, time.time()) + 20  # the restart may outlast the delay
     while time.time() < deadline:
         time.sleep(1)

@@ -11,7 +11,10 @@ Needs the trained model (`make train`); run with `make test-scale` (marker `scal
 
 from __future__ import annotations
 
+import base64
 import fcntl
+import hashlib
+import hmac
 import json
 import os
 import shlex
@@ -20,12 +23,14 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from http.client import HTTPException
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.servers import MODEL, ROOT, Backstop, http
 
@@ -115,10 +120,17 @@ def services(one_run_at_a_time) -> dict[str, str]:
     subprocess.run([str(SERVICES), "stop"], env=env, capture_output=True, timeout=120)
 
 
+TWILIO = {"account_sid": "AC" + "0" * 31 + "2", "auth_token": "0123456789abcdef0123456789abcdef",
+          "twilio_number": "+15005550006"}  # Twilio itself is not reachable here: replies are not sent
+
+
 @pytest.fixture(scope="module")
 def cluster(services: dict[str, str], tmp_path_factory: pytest.TempPathFactory):
     env = {**services, "TICKET_LOCK_LIFETIME": str(LOCK_LIFETIME)}
     endpoints = str(ROOT / "endpoints.scaled.yml")
+    credentials = tmp_path_factory.mktemp("scale-credentials") / "credentials.yml"
+    base = yaml.safe_load((ROOT / "credentials.yml").read_text())
+    credentials.write_text(yaml.safe_dump({**base, "channels.twilio.TwilioInput": TWILIO}))
     a = Backstop(Path(tmp_path_factory.mktemp("scale-a")), PORT_A, ACTION_PORT, env, endpoints)
     b = Backstop(Path(tmp_path_factory.mktemp("scale-b")), PORT_B, ACTION_PORT, env, endpoints)
     try:
@@ -127,7 +139,7 @@ def cluster(services: dict[str, str], tmp_path_factory: pytest.TempPathFactory):
 
         def start(server: Backstop) -> None:
             try:
-                server.start_rasa()
+                server.start_rasa(extra=["--credentials", str(credentials)])
             except BaseException as err:  # noqa: BLE001 - re-raised in the main thread
                 errors.append(err)
 
@@ -188,6 +200,33 @@ def shape(events: list[dict[str, Any]]) -> list[tuple]:
         else:
             out.append((kind,))
     return out
+
+
+def twilio_post(server: Backstop, text: str, phone: str) -> int:
+    """An incoming SMS as Twilio posts it to this instance, signed with the cluster's auth token."""
+    url = f"{server.url}/webhooks/twilio/webhook"
+    params = {"From": phone, "To": TWILIO["twilio_number"], "Body": text, "AccountSid": TWILIO["account_sid"],
+              "MessageSid": "SM" + hashlib.sha256(f"{time.time_ns()}".encode()).hexdigest()[:32]}
+    data = url + "".join(k + params[k] for k in sorted(params))
+    signature = base64.b64encode(hmac.new(TWILIO["auth_token"].encode(), data.encode(), hashlib.sha1).digest())
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature.decode()}
+    status, _ = http("POST", url, raw=urllib.parse.urlencode(params).encode(), headers=headers,
+                     timeout=REQUEST_TIMEOUT)
+    return status
+
+
+def test_a_typed_number_picks_the_choice_offered_by_the_other_instance(cluster) -> None:
+    """The question with choices goes out through A; the "2" typed back reaches B, which reads the
+    choices from the shared tracker store (none are kept in a process)."""
+    a, b = cluster
+    phone = f"+1555{time.time_ns() % 10**7:07d}"
+    conversation = urllib.parse.quote(f"twilio:{phone}", safe="+:")
+    assert twilio_post(a, "my back hurts after the gym", phone) == 204
+    asked = [e for e in tracker(a, conversation)["events"] if e["event"] == "bot"][-1]
+    buttons = asked["data"]["buttons"]
+    assert len(buttons) >= 2, asked
+    assert twilio_post(b, "2", phone) == 204
+    assert tracker(a, conversation)["latest_message"]["text"] == buttons[1]["payload"]
 
 
 def test_conversations_survive_two_instances_and_a_killed_one(cluster, services):
