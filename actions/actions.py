@@ -179,17 +179,17 @@ class ValidateAssessmentForm(FormValidationAction):
         spreading into both legs is sciatica in both legs unless it stays above the knee (a same-day
         check) or is the tightness of worked muscles (redflags.spread_to_both_legs)."""
         said = answers.leg_sides(text, legs_asked=question in ("numbness", "leg_weakness"))
+        sides = sorted(set(tracker.get_slot("leg_symptom_sides") or []) | said)
         if question == "pain_radiates":
             concepts = [str(e.get("value")) for e in entities if e.get("entity") == "red_flag_concept"]
             if said != {"left", "right"} and "BOTH_LEGS" not in concepts:
-                return [SlotSet("leg_symptom_sides", sorted(set(tracker.get_slot("leg_symptom_sides") or []) | said))]
+                return [SlotSet("leg_symptom_sides", sides)]
             meaning = redflags.spread_to_both_legs(text, answer, concepts)
             if meaning is None:
                 return []  # worked muscles, not leg symptoms
             if meaning == redflags.BOTH_LEGS_ABOVE_KNEE:
                 return [SlotSet("pain_both_legs", "yes")]
             return escalate(dispatcher, tracker, meaning)
-        sides = sorted(set(tracker.get_slot("leg_symptom_sides") or []) | said)
         events: List[EventType] = [SlotSet("leg_symptom_sides", sides)]
         if sides == ["left", "right"]:
             events += escalate(dispatcher, tracker, LEG_QUESTIONS[question])

@@ -419,8 +419,8 @@ def read_serious(text: str, intent: str, entities: Entities) -> dict[str, str]:
     t = _lower(text)
     found = {}
     # someone else's cancer ("old man had bowel cancer") is theirs, clause by clause
-    own = [c for c in _clauses(t) if CANCER.search(c) and not RELATIVE.search(c)]
-    if any(not _negated(c, CANCER.search(c).start()) for c in own):
+    own = [(c, m) for c in _clauses(t) if (m := CANCER.search(c)) and not RELATIVE.search(c)]
+    if any(not _negated(c, m.start()) for c, m in own):
         found["history_cancer"] = "yes"
     on_purpose = [m for m in WEIGHT_ON_PURPOSE.finditer(t)  # "I haven't been dieting" is not on purpose
                   if not re.search(r"(?:\b(?:not|no|never|without)|n't)(?:\s+\w+){0,2}\s*$", t[:m.start()])]

@@ -356,13 +356,17 @@ def spread_to_both_legs(text: str, extent: str | None, concepts: list[str] | set
     the pattern file): "bilateral_sciatica" with nerve words, below the knee or unqualified;
     BOTH_LEGS_ABOVE_KNEE when it stays in the buttocks or thighs; None when the legs are only tight
     or sore as after training. ``concepts`` are the detector's concepts of the answer."""
-    spec = _patterns()["spread_both_legs"]
-    if set(concepts) & set(spec["nerve"]):
+    if set(concepts) & set(_patterns()["spread_both_legs"]["nerve"]):
         return "bilateral_sciatica"
-    lowered = _normalise(text)
-    if any(re.search(rf"\b{re.escape(word)}\b", lowered) for word in spec["muscular"]):
+    if _muscular().search(_normalise(text)):
         return None
     return BOTH_LEGS_ABOVE_KNEE if extent in ("above_knee", "buttock") else "bilateral_sciatica"
+
+
+@lru_cache(maxsize=1)
+def _muscular() -> re.Pattern[str]:
+    words = _patterns()["spread_both_legs"]["muscular"]
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
 
 
 @lru_cache(maxsize=1)
