@@ -2,7 +2,9 @@
 Debian's headless Chromium by Playwright (no browser download).
 
 Needs: models/backstop.tar.gz, /usr/bin/chromium (apt-get install chromium), the `playwright`
-Python package and web/node_modules (npm ci in web/). Screenshots go to results/widget/.
+Python package and web/node_modules (npm ci in web/: socket.io-client, and axe-core for the
+accessibility checks, injected from the test so the web server never serves it).
+Screenshots go to results/widget/.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ RASA_PORT, ACTION_PORT, WEB_PORT = 5205, 5255, 8280
 RASA_URL = f"http://127.0.0.1:{RASA_PORT}"
 ORIGIN = f"http://127.0.0.1:{WEB_PORT}"  # the only origin allowed (BACKSTOP_CORS)
 PAGE_URL = f"{ORIGIN}/?server={RASA_URL}"
+LAUNCHER_URL = f"{PAGE_URL}&mode=launcher"  # the demo page with data-mode="launcher" on its div
 OTHER_SITE_URL = f"http://localhost:{WEB_PORT}/?server={RASA_URL}"  # same page, an origin not allowed
 OUT = ROOT / "results" / "widget"
 CHECKIN_SECONDS = 45  # the check-in delay in these tests (48 hours in use); may fall in the restart
@@ -42,12 +45,16 @@ DISCLAIMER = "Information, not a diagnosis. In an emergency call your local emer
 STORED = ("Your messages are stored by the clinic to continue this conversation; "
           "don't share your name or contact details.")
 XSS = "<script>window.__xss=1</script><b>bold</b>"
+AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backstop]:
     if not (ROOT / "web" / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js").exists():
         pytest.fail("web/node_modules is missing: run `npm ci` in web/")
+    if not AXE.exists():
+        pytest.fail("web/node_modules/axe-core is missing: run `npm ci` in web/")
     workdir = tmp_path_factory.mktemp("widget")
     backstop = Backstop(workdir, rasa_port=RASA_PORT, action_port=ACTION_PORT,
                         env={"BACKSTOP_CORS": ORIGIN, "BACKSTOP_CHECKIN_HOURS": str(CHECKIN_SECONDS / 3600),
@@ -81,20 +88,38 @@ def browser(servers: Backstop) -> Iterator[Any]:
         browser.close()
 
 
-def open_page(browser: Any, width: int = 1280, height: int = 900) -> tuple[Any, Any, list[str]]:
+def watch_errors(page: Any) -> list[str]:
+    """Script errors and console errors of the page, each with the address it came from."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    page.on("console", lambda msg: errors.append(f"console: {msg.text} ({msg.location.get('url')})")
+            if msg.type == "error" else None)
+    return errors
+
+
+def open_page(browser: Any, width: int = 1280, height: int = 900, url: str = PAGE_URL) -> tuple[Any, Any, list[str]]:
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
-    page.on("console", lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" else None)
-    page.goto(PAGE_URL)
-    wait_connected(page)
+    errors = watch_errors(page)
+    page.goto(url)
+    wait_connected(page, url != PAGE_URL)
     return context, page, errors
 
 
-def wait_connected(page: Any) -> None:
-    page.wait_for_selector(".backstop-widget[data-state='connected'][data-session-id]")
+def wait_connected(page: Any, hidden_ok: bool = False) -> None:
+    """The widget has its session; a closed launcher panel is connected too, only not visible."""
+    page.wait_for_selector(".backstop-widget[data-state='connected'][data-session-id]",
+                           state="attached" if hidden_ok else "visible")
+
+
+def axe_violations(page: Any) -> list[str]:
+    """WCAG 2.1 A/AA violations axe-core finds on the whole page as it is now (one line each)."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG21_AA)
+    return [f"{v['id']}: {v['help']} at " + ", ".join(str(n["target"]) for n in v["nodes"][:5])
+            for v in result["violations"]]
 
 
 def bot_count(page: Any) -> int:
@@ -135,7 +160,8 @@ def user_texts(tracker: dict[str, Any]) -> list[str]:
 
 
 def real_errors(errors: list[str]) -> list[str]:
-    return [e for e in errors if "favicon" not in e]
+    """Errors other than the browser's own request for a favicon the test pages do not have."""
+    return [e for e in errors if "favicon.ico" not in e]
 
 
 def test_chat_reload_and_escaping(browser: Any, servers: Backstop) -> None:
@@ -256,6 +282,229 @@ def test_chat_reload_and_escaping(browser: Any, servers: Backstop) -> None:
     assert page.evaluate("document.activeElement.textContent") == "Send"
 
     page.screenshot(path=str(OUT / "chat-after-reload.png"))
+    assert not real_errors(errors), errors
+    context.close()
+
+
+def test_inline_mode_has_no_wcag_violations(browser: Any, servers: Backstop) -> None:
+    from playwright.sync_api import expect
+
+    context, page, errors = open_page(browser)
+    assert axe_violations(page) == []
+    say(page, "my lower back hurts after deadlifts")  # a question with quick replies
+    expect(page.locator(".backstop-quick-replies button").first).to_be_visible()
+    assert axe_violations(page) == []
+    say(page, "I peed myself and my back is killing me")  # an escalation, with its links
+    expect(page.locator(".backstop-escalation").first).to_be_visible()
+    assert axe_violations(page) == []
+    assert not real_errors(errors), errors
+    context.close()
+
+
+def test_launcher_opens_chats_closes_and_remembers(browser: Any, servers: Backstop) -> None:
+    from playwright.sync_api import expect
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    context, page, errors = open_page(browser, url=LAUNCHER_URL)
+    launcher = page.locator(".backstop-launcher")
+    panel = page.locator(".backstop-widget")
+    message_box = page.get_by_label("Message to Backstop")
+
+    # Closed: a labelled round button in the bottom-right corner, and no panel.
+    expect(page.get_by_role("button", name="Open chat with Backstop", exact=True)).to_be_visible()
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    expect(panel).to_be_hidden()
+    box = launcher.bounding_box()
+    assert box and box["x"] + box["width"] > 1280 - 60 and box["y"] + box["height"] > 900 - 60, box
+    assert launcher.evaluate("b => getComputedStyle(b).position") == "fixed"
+    assert abs(box["width"] - box["height"]) < 1 and launcher.evaluate("b => getComputedStyle(b).borderRadius") == "50%"
+    assert axe_violations(page) == []
+    page.screenshot(path=str(OUT / "launcher-closed-desktop.png"))
+    sid = session_id(page)
+
+    # Open with the button: the panel is above it, focus is in the message box; chat.
+    launcher.click()
+    expect(panel).to_be_visible()
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+    expect(launcher).to_have_attribute("aria-label", "Close chat with Backstop")
+    expect(message_box).to_be_focused()
+    panel_box, box = panel.bounding_box(), launcher.bounding_box()
+    assert panel_box and box and panel_box["y"] + panel_box["height"] <= box["y"], (panel_box, box)
+    replies = say(page, "hi")
+    assert any(r.strip() for r in replies), replies
+    shown_before = page.locator(".backstop-log .backstop-msg").all_inner_texts()
+    assert axe_violations(page) == []
+    page.screenshot(path=str(OUT / "launcher-open-desktop.png"))
+
+    # Escape closes and gives focus back to the button; Enter on the button opens again.
+    message_box.focus()
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    expect(launcher).to_be_focused()
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    page.keyboard.press("Enter")
+    expect(panel).to_be_visible()
+    expect(message_box).to_be_focused()
+    # The close button in the panel's header does the same as Escape.
+    page.get_by_role("button", name="Close chat", exact=True).click()
+    expect(panel).to_be_hidden()
+    expect(launcher).to_be_focused()
+
+    # Reload while closed: still closed, same session; opening shows the conversation.
+    page.reload()
+    wait_connected(page, hidden_ok=True)
+    assert session_id(page) == sid
+    expect(panel).to_be_hidden()
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    launcher.click()
+    expect(page.locator(".backstop-user .backstop-text").first).to_have_text("hi")
+    assert page.locator(".backstop-log .backstop-msg").all_inner_texts() == shown_before
+
+    # Reload while open: open again at once, the conversation on screen, focus not taken from the page.
+    page.reload()
+    wait_connected(page)
+    expect(panel).to_be_visible()
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+    assert page.locator(".backstop-log .backstop-msg").all_inner_texts() == shown_before
+    assert page.evaluate("document.activeElement === document.body")
+    replies = say(page, "what is DOMS?")
+    assert any(r.strip() for r in replies), replies
+    said = user_texts(servers.tracker(sid))
+    assert said[0] == "hi" and said[-1] == "what is DOMS?", said
+    assert not real_errors(errors), errors
+    context.close()
+
+
+def test_launcher_unread_badge(browser: Any, servers: Backstop) -> None:
+    from playwright.sync_api import expect
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    context, page, errors = open_page(browser, url=LAUNCHER_URL)
+    launcher = page.locator(".backstop-launcher")
+    badge = page.locator(".backstop-badge")
+    expect(badge).to_be_hidden()
+    launcher.click()
+    say(page, "hi")
+
+    # Send, and close before the answer is there: the answer arrives while the panel is closed.
+    before = bot_count(page)
+    page.get_by_label("Message to Backstop").fill("what is DOMS?")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    expect(page.locator(".backstop-widget")).to_be_hidden()
+    wait_replies(page, before)
+    unread = bot_count(page) - before
+    assert unread >= 1
+    noun = "new message" if unread == 1 else "new messages"
+    expect(badge).to_be_visible()
+    expect(badge).to_have_text(str(unread))
+    expect(launcher).to_have_attribute("aria-label", f"Open chat with Backstop, {unread} {noun}")
+    expect(page.get_by_role("button", name=f"{unread} {noun}")).to_be_visible()
+    expect(page.locator(".backstop-host > [role=status]")).to_have_text(f"{unread} {noun} from Backstop")
+    assert axe_violations(page) == []
+    page.screenshot(path=str(OUT / "launcher-unread-desktop.png"))
+
+    # The count is still there after a reload; opening the panel clears it.
+    page.reload()
+    wait_connected(page, hidden_ok=True)
+    expect(badge).to_have_text(str(unread))
+    launcher.click()
+    expect(badge).to_be_hidden()
+    expect(launcher).to_have_attribute("aria-label", "Close chat with Backstop")
+    expect(page.locator(".backstop-log .backstop-bot").last).to_be_visible()
+    page.keyboard.press("Escape")
+    page.reload()
+    wait_connected(page, hidden_ok=True)
+    expect(badge).to_be_hidden()
+    assert not real_errors(errors), errors
+    context.close()
+
+
+def test_launcher_phone_width(browser: Any, servers: Backstop) -> None:
+    from playwright.sync_api import expect
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    width, height = 390, 844
+    context, page, errors = open_page(browser, width=width, height=height, url=LAUNCHER_URL)
+    launcher = page.locator(".backstop-launcher")
+    panel = page.locator(".backstop-widget")
+    expect(launcher).to_be_visible()
+    box = launcher.bounding_box()
+    assert box and 0 < box["x"] and box["x"] + box["width"] <= width and box["y"] + box["height"] <= height, box
+    page.screenshot(path=str(OUT / "launcher-closed-phone.png"))
+
+    # Every control of the page can be scrolled clear of the button, a link at the very
+    # bottom-right of the page too (the widget leaves room for the button below the page).
+    page.evaluate("""() => document.querySelector('footer .wrap').insertAdjacentHTML(
+        'beforeend', '<a href="#visit" id="last-link">Privacy</a>')""")
+    covered = page.evaluate("""() => {
+        const b = document.querySelector('.backstop-launcher');
+        const covered = [];
+        for (const el of document.querySelectorAll('a[href], button, input, select, textarea')) {
+            if (el.closest('.backstop-host') || !el.getClientRects().length) continue;
+            el.scrollIntoView({block: 'center'});
+            const r = el.getBoundingClientRect(), l = b.getBoundingClientRect();
+            if (r.width && r.right > l.left && r.left < l.right && r.bottom > l.top && r.top < l.bottom)
+                covered.push(el.outerHTML.slice(0, 80));
+        }
+        window.scrollTo(0, 0);
+        return covered;
+    }""")
+    assert covered == [], covered
+
+    # Open: the panel is the whole screen, with a visible close button; the corner button steps aside.
+    launcher.click()
+    expect(panel).to_be_visible()
+    assert panel.bounding_box() == {"x": 0, "y": 0, "width": width, "height": height}
+    close = page.get_by_role("button", name="Close chat", exact=True)
+    expect(close).to_be_visible()
+    close_box = close.bounding_box()
+    assert close_box and close_box["x"] + close_box["width"] <= width and close_box["y"] >= 0, close_box
+    expect(launcher).to_be_hidden()
+    expect(page.get_by_label("Message to Backstop")).to_be_focused()
+    replies = say(page, "hi")
+    assert any(r.strip() for r in replies), replies
+    send = page.get_by_role("button", name="Send", exact=True).bounding_box()
+    assert send and send["x"] + send["width"] <= width and send["y"] + send["height"] <= height, send
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert axe_violations(page) == []
+    page.screenshot(path=str(OUT / "launcher-open-phone.png"))
+
+    # The close button closes it and focus goes back to the button in the corner.
+    close.click()
+    expect(panel).to_be_hidden()
+    expect(launcher).to_be_visible()
+    expect(launcher).to_be_focused()
+    assert axe_violations(page) == []
+    assert not real_errors(errors), errors
+    context.close()
+
+
+def test_launcher_from_the_script_tag_alone(browser: Any, servers: Backstop) -> None:
+    """The README's one-tag snippet: no div, the script tag carries data-mode and data-server."""
+    from playwright.sync_api import expect
+
+    html = ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Clinic</title>'
+            '<link rel="icon" href="data:,"></head>'
+            '<body><main><h1>A clinic page</h1><p>Text.</p></main>'
+            f'<script src="/static/backstop-widget.js" data-mode="launcher" data-server="{RASA_URL}"></script>'
+            '</body></html>')
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    errors = watch_errors(page)
+    # A page of the allowed origin with the snippet and nothing else. (Not page.route: Chromium's
+    # local network access check stops a page that did not come from 127.0.0.1 reaching Rasa.)
+    page.goto(f"{ORIGIN}/health")
+    page.set_content(html)
+    wait_connected(page, hidden_ok=True)
+    launcher = page.get_by_role("button", name="Open chat with Backstop")
+    expect(launcher).to_be_visible()
+    assert page.locator("body > [data-backstop-chat] .backstop-launcher").count() == 1
+    launcher.click()
+    replies = say(page, "hi")
+    assert any(r.strip() for r in replies), replies
+    assert axe_violations(page) == []
     assert not real_errors(errors), errors
     context.close()
 

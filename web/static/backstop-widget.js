@@ -7,7 +7,14 @@
  *   <div id="backstop-chat" data-server="https://rasa.your-clinic.example"></div>
  *   <script src="https://widget-host.your-clinic.example/static/backstop-widget.js"></script>
  *
- * Optional attributes on the div: data-title, data-subtitle, data-socket-path (default /socket.io).
+ * or, for a round chat button in the corner of every page, with the script tag alone:
+ *
+ *   <script src="https://widget-host.your-clinic.example/static/backstop-widget.js"
+ *           data-mode="launcher" data-server="https://rasa.your-clinic.example"></script>
+ *
+ * Attributes (on the div; on the script tag when there is no div): data-server, data-mode
+ * ("inline", the default: a panel where the div is; "launcher": a button that opens the panel),
+ * data-title, data-subtitle, data-socket-path (default /socket.io).
  *
  * Safety: user and bot text is never parsed as HTML. Messages are turned into DOM nodes
  * (text nodes, <strong>, <ul>/<li>, <br>, <a> with http(s)/mailto/tel links only), which is
@@ -34,6 +41,11 @@
     })();
   var BASE = script && script.src ? new URL("./", script.src).href : new URL("/static/", location.href).href;
 
+  // A setting from the widget's div, else from the script tag (the one-tag embedding).
+  function setting(container, name) {
+    return container.getAttribute(name) || (script && script.getAttribute(name)) || null;
+  }
+
   var api = (window.BackstopWidget = { loaded: true, version: VERSION, instances: [] });
 
   // For tests and host pages: the formatted DOM of a bot text (never parsed as HTML).
@@ -50,6 +62,22 @@
     if (text != null) node.textContent = text;
     return node;
   }
+
+  // A small inline SVG icon (decorative: the button around it has the label).
+  function icon(name, d) {
+    var NS = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(NS, "svg");
+    svg.setAttribute("class", "backstop-icon backstop-icon-" + name);
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(NS, "path");
+    path.setAttribute("d", d);
+    svg.appendChild(path);
+    return svg;
+  }
+  var CHAT_ICON = "M4 3h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9.5L4 21.5V17a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z";
+  var CLOSE_ICON = "M6 6l12 12M18 6L6 18";
 
   var uid = 0;
   function nextId(prefix) {
@@ -207,16 +235,20 @@
   function Widget(container, io) {
     this.container = container;
     this.io = io;
-    this.server = (container.getAttribute("data-server") || "http://localhost:5005").replace(/\/+$/, "");
-    this.socketPath = container.getAttribute("data-socket-path") || "/socket.io";
+    this.server = (setting(container, "data-server") || "http://localhost:5005").replace(/\/+$/, "");
+    this.socketPath = setting(container, "data-socket-path") || "/socket.io";
+    this.mode = setting(container, "data-mode") === "launcher" ? "launcher" : "inline";
     this.keySession = "backstop:" + this.server + ":session";
     this.keyHistory = "backstop:" + this.server + ":history";
+    this.keyOpen = "backstop:" + this.server + ":open";
+    this.keyUnread = "backstop:" + this.server + ":unread";
     this.sessionId = store.get(this.keySession);
     this.history = this.loadHistory();
     this.ready = false;
     this.outbox = [];
     this.typingTimer = null;
     this.build();
+    if (this.mode === "launcher") this.buildLauncher();
     this.restore();
     this.connect();
   }
@@ -239,8 +271,8 @@
 
   Widget.prototype.build = function () {
     var c = this.container;
-    var title = (this.title = c.getAttribute("data-title") || "Backstop");
-    var subtitle = c.getAttribute("data-subtitle") || "Back pain after a workout? Ask me.";
+    var title = (this.title = setting(c, "data-title") || "Backstop");
+    var subtitle = setting(c, "data-subtitle") || "Back pain after a workout? Ask me.";
     var titleId = nextId("title");
     var inputId = nextId("input");
     var noticeId = nextId("notice");
@@ -249,9 +281,10 @@
     c.classList.add("backstop-host");
 
     var root = (this.root = el("section", "backstop-widget"));
+    root.id = nextId("panel");
     root.setAttribute("aria-labelledby", titleId);
 
-    var header = el("header", "backstop-header");
+    var header = (this.header = el("header", "backstop-header"));
     var avatar = el("span", "backstop-avatar", "B");
     avatar.setAttribute("aria-hidden", "true");
     var heading = el("div", "backstop-heading");
@@ -272,6 +305,10 @@
     status.setAttribute("aria-live", "polite");
 
     var scroller = (this.scroller = el("div", "backstop-scroll"));
+    // Focusable, so that a long conversation can be scrolled with the keyboard (WCAG 2.1.1).
+    scroller.tabIndex = 0;
+    scroller.setAttribute("role", "group");
+    scroller.setAttribute("aria-label", "Messages");
 
     var notice = el("div", "backstop-notice");
     notice.id = noticeId;
@@ -492,6 +529,86 @@
     });
   };
 
+  // ---------------------------------------------------------------- launcher mode
+  // A round button fixed in a corner opens and closes the panel. Open/closed and the number of
+  // bot messages not yet seen are kept in localStorage, like the conversation.
+  Widget.prototype.buildLauncher = function () {
+    var self = this;
+    var c = this.container;
+    c.classList.add("backstop-launcher-mode");
+
+    var button = (this.launcher = el("button", "backstop-launcher"));
+    button.type = "button";
+    button.setAttribute("aria-controls", this.root.id);
+    button.appendChild(icon("chat", CHAT_ICON));
+    button.appendChild(icon("close", CLOSE_ICON));
+    var badge = (this.badge = el("span", "backstop-badge"));
+    badge.setAttribute("aria-hidden", "true"); // the count is in the button's label
+    button.appendChild(badge);
+    button.addEventListener("click", function () {
+      self.setOpen(!self.open, true);
+    });
+    c.insertBefore(button, this.root);
+
+    var close = el("button", "backstop-close");
+    close.type = "button";
+    close.setAttribute("aria-label", "Close chat");
+    close.appendChild(icon("close", CLOSE_ICON));
+    close.addEventListener("click", function () {
+      self.setOpen(false, true);
+    });
+    this.header.appendChild(close);
+
+    // Says "1 new message" to screen readers: the log is hidden while the panel is closed.
+    var announcer = (this.announcer = el("div", "backstop-sr-only"));
+    announcer.setAttribute("role", "status");
+    c.appendChild(announcer);
+
+    c.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && self.open) {
+        event.preventDefault();
+        self.setOpen(false, true);
+      }
+    });
+
+    // Room at the end of the page, so that the page's last links can be scrolled clear of the button.
+    var spacer = el("div", "backstop-launcher-spacer");
+    spacer.setAttribute("aria-hidden", "true");
+    document.body.appendChild(spacer);
+
+    this.unread = parseInt(store.get(this.keyUnread), 10) || 0;
+    this.setOpen(store.get(this.keyOpen) === "1", false);
+  };
+
+  // byUser: the person pressed a button or Escape, so focus follows (never on page load).
+  Widget.prototype.setOpen = function (open, byUser) {
+    this.open = open;
+    this.root.hidden = !open;
+    this.container.classList.toggle("backstop-open", open);
+    store.set(this.keyOpen, open ? "1" : "0");
+    if (open) this.setUnread(0);
+    else this.updateLauncher();
+    if (open) this.scrollToEnd();
+    if (byUser) (open ? this.input : this.launcher).focus();
+  };
+
+  Widget.prototype.setUnread = function (n) {
+    this.unread = n;
+    store.set(this.keyUnread, String(n));
+    this.updateLauncher();
+    if (n) this.announcer.textContent = n + (n === 1 ? " new message" : " new messages") + " from " + this.title;
+  };
+
+  Widget.prototype.updateLauncher = function () {
+    var n = this.open ? 0 : this.unread;
+    var label = (this.open ? "Close chat with " : "Open chat with ") + this.title;
+    if (n) label += ", " + n + (n === 1 ? " new message" : " new messages");
+    this.launcher.setAttribute("aria-label", label);
+    this.launcher.setAttribute("aria-expanded", String(this.open));
+    this.badge.textContent = n > 9 ? "9+" : String(n);
+    this.badge.hidden = !n;
+  };
+
   Widget.prototype.onBotMessage = function (msg) {
     if (!msg || typeof msg !== "object") return;
     this.showTyping(false);
@@ -513,6 +630,7 @@
     if (prev && prev.from === "bot" && (isEscalation(prev.text) || prev.detail) && !item.buttons &&
         !isEscalation(item.text) && Date.now() - prev.t < 5000) item.detail = true;
     this.add(item);
+    if (this.mode === "launcher" && !this.open) this.setUnread(this.unread + 1);
   };
 
   Widget.prototype.flush = function () {
@@ -558,6 +676,7 @@
     this.outbox = [];
     this.clearLog();
     this.showTyping(false);
+    if (this.mode === "launcher") this.setUnread(0);
     this.root.removeAttribute("data-session-id");
     this.ready = false;
     this.setStatus("connecting");
@@ -576,6 +695,14 @@
 
   function start() {
     var targets = containers();
+    var anyDiv = document.querySelector("#backstop-chat, [data-backstop-chat]");
+    if (!anyDiv && script && (script.hasAttribute("data-server") || script.hasAttribute("data-mode"))) {
+      // The one-tag embedding: the widget adds its own element, configured by the script tag.
+      var own = el("div");
+      own.setAttribute("data-backstop-chat", "");
+      document.body.appendChild(own);
+      targets = [own];
+    }
     if (!targets.length) return;
     targets.forEach(function (c) {
       c.setAttribute("data-backstop-started", "1");
