@@ -362,10 +362,18 @@ class ActionAnswerQuestion(Action):
         if tracker.get_slot("triage_level") and asked in OFFERED_BY_RULES and not tracker.active_loop.get("name"):
             # assessed already this session: the rules' offer of the assessment would only repeat it
             return events + [FollowupAction("action_listen")]
-        own_pain = any(_entities(tracker, s) for s in ("pain_location", "pain_character", "pain_onset"))
-        if own_pain and not tracker.active_loop.get("name") and asked not in OFFERED_BY_RULES:
+        if asked not in OFFERED_BY_RULES and should_offer_assessment(tracker):
             events.append(FollowupAction("utter_offer_assessment"))  # "my lower back is killing me lol"
         return events
+
+
+def should_offer_assessment(tracker: Tracker) -> bool:
+    """After an answer: the person described their own pain ("wrecked my back at CrossFit, what's the
+    move?") and has not been assessed this session, so the answer alone would leave them untriaged."""
+    if tracker.active_loop.get("name") or tracker.get_slot("triage_level"):
+        return False
+    own_pain = any(_entities(tracker, s) for s in ("pain_location", "pain_character", "pain_onset"))
+    return own_pain or answers.reports_own_pain(tracker.latest_message.get("text") or "")
 
 
 class ActionEscalateRedFlag(Action):
@@ -403,7 +411,7 @@ class ActionFallback(Action):
         if question:
             exercises = _entities(tracker, "exercise")
             _send(dispatcher, replies.answer(top["name"], topics, exercises[0] if exercises else None))
-            return []
+            return [FollowupAction("utter_offer_assessment")] if pain and should_offer_assessment(tracker) else []
         _send(dispatcher, replies.fallback_choices([r["name"] for r in ranking[:2]]))
         return []
 

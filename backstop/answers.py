@@ -115,8 +115,10 @@ ONSET_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                                    r"burpees?|snatch|clean|jerk|swing|thruster|muscle[- ]?ups?|toes to bar)|"
                                    r"on the way (?:up|down)|at the bottom|at the top|then and there|right then|"
                                    r"in the (?:gym|session|class|workout)|felt (?:it|a) (?:go|pop|tweak|twinge)|"
-                                   r"\d+ ?(?:mins?|minutes?|km|k|miles?|reps?|sets?) into|(?:towards?|near|at|"
-                                   r"by) the end|"
+                                   r"(?:\d+|an?|one|two|three|four|five|ten|fifteen|twenty|thirty|forty|fifty|"
+                                   r"few|couple(?: of)?) ?(?:mins?|minutes?|secs?|seconds?|hours?|km|k|m|metres?|"
+                                   r"meters?|miles?|yards?|laps?|lengths?|reps?|sets?|rounds?|holes?|games?|points?) "
+                                   r"into|(?:towards?|near|at|by) the end|"
                                    r"end of (?:the|my|a|that) (?:\w+ )?(?!day|shift|week|night|evening)\w+|"
                                    r"into (?:my|the) (?:run|set|"
                                    r"session|workout|class|lift|ride|swim))\b")),
@@ -266,7 +268,9 @@ def read_duration(text: str, intent: str, entities: Entities) -> str | None:
 WORSE = re.compile(r"\b(worse|worsening|(?:going|gone|went|goes) downhill|deteriorat\w*|more painful|escalat\w*)\b")
 
 
-_NEGATED_BETTER = re.compile(r"(?:\b(?:not|no|never|nothing)|n't)(?:\s+\w+){0,2}?\s+(?:gett?in'?g?\s+)?(?:any\s+)?"
+# "not really improving", "doesn't seem to be settling"; not "not sure but it's getting better"
+_NEGATED_BETTER = re.compile(r"(?:\b(?:not|no|never|nothing|doesnt|dont|isnt|hasnt|havent|aint|wont)|n't)"
+                             r"(?:\s+(?!but\b|and\b|though\b|although\b|sure\b)[\w']+){0,4}?\s+(?:gett?in'?g?\s+)?(?:any\s+)?"
                              r"(?:better|improv\w*|easing|eased|settling|going away)")
 FLUCTUATING = re.compile(r"\b(comes? back|came back|it'?s back|back again|returns?|comes and goes|up and down|"
                          r"on and off|hit and miss)\b")
@@ -377,7 +381,9 @@ WEIGHT_ON_PURPOSE = re.compile(r"\b(on purpose|diet\w*|cutting|cut|trying to|int
 NIGHT_PAIN = re.compile(r"\b(wakes? me|waking me|woken|at night|night[- ]?time|can'?t sleep|keeps me up|"
                         r"lying still|at rest|"
                         r"in bed|when i lie|resting)\b")
-ALL_CLEAR = re.compile(r"^\s*(everything'?s? (?:is )?(?:normal|fine|ok|okay|good)|all of that'?s? fine|no+|nope|"
+ALL_CLEAR = re.compile(r"^\s*(?:(?:totally|entirely|completely|absolutely|perfectly|pretty much|honestly|well|oh|ha|"
+                       r"haha|lol|um+|erm)[,!.]?\s+)*(everything'?s? (?:is )?(?:normal|fine|ok|okay|good)|"
+                       r"all of that'?s? fine|no+|nope|"
                        r"nah|naw|none|nothing|neither|never|fine|all good|all fine|all normal|normal|nope none|"
                        r"no to all|no to all of (?:those|them|that)|none of (?:these|those|them|that)|"
                        r"not really|negative|"
@@ -458,6 +464,9 @@ CORRECTION = re.compile(r"(?:^|[.,;!?-]\s*|\b(?:oh|no|sorry|wait|um+|erm|hmm)\s+
                         r"\b(i meant|meant to say|scratch that|correction|i misread|misread|my mistake|"
                         r"i got that wrong|got that wrong|sorry,? (?:it'?s|it is|i'?m)|wait,? no|no wait|"
                         r"not \w+,? (?:it'?s|but))\b")
+# a correction inside one answer ("43, wait no, 53", "a week. hang on, nine days")
+SELF_CORRECTION = re.compile(r"\b(?:hang on|hold on|no wait|wait|actually|i mean|make that|scratch that|correction|"
+                             r"or rather)\b")
 # answers a correction can replace: those a reader only finds in words about that question
 CORRECTABLE = ("pain_location", "pain_side", "pain_onset", "pain_duration", "pain_severity", "age_band")
 
@@ -492,6 +501,10 @@ NOT_PAIN_TIME = re.compile(r"\b(helps?|helped|lasts?|worked|works?|takes? the ed
                            # how long they have trained, not how long it has hurt
                            r"training|lifting|running|climbing|cycling|rowing|swimming|practi[sc]\w*|"
                            r"(?:days?|times?) a week)\b|"
+                           # "my first spin class in two years": how long since they last trained
+                           r"(?:\b(?:first|not|never)|n't)\b[^.,;!?]*\bin (?:like |about |over |nearly |almost )?"
+                           r"(?:\d+|a|an|two|three|four|five|six|ten|several|a few|a couple of|many) "
+                           r"(?:weeks?|months?|years?)\b|\b(?:weeks?|months?|years?) off\b|"
                            r"\b(?:minutes?|mins?|hours?|days?|weeks?)\s+(?:after|later|into|in)\b")
 TREND_CUE = re.compile(r"\b(better|worse|worsening|improv\w*|same|chang\w*|eas\w*|settl\w*|budg\w*|"
                        r"(?:going|gone|went) downhill|"
@@ -506,6 +519,15 @@ SELF_CARE_FAILED = re.compile(
     r"all|taking|trying|the (?:stretch|rest|ice|heat|exercises|leaflet))|no (?:better|improvement|change|difference) "
     r"(?:with|after|from|despite) (?:rest\w*|stretch\w*|ice|heat|physio|everything|the|all|a week|two weeks|"
     r"ibuprofen|painkillers))")
+# "no better at all, and I've been doing everything: heat, the stretches", "done heat, the stretches,
+# ibuprofen, walking, and it hasn't budged": self-care named and no change, in one clause
+SELF_CARE_TRIED = re.compile(r"\b((?:doing|done|tried|trying|did) (?:literally |pretty much |basically )?(?:everything|"
+                             r"it all|all the)|heat|ice|icing|stretch\w*|ibuprofen|advil|nurofen|paracetamol|"
+                             r"painkillers|foam roll\w*|physio|massage|rest(?:ed|ing)?)\b")
+NO_CHANGE = re.compile(r"\b(no|zero) (?:better|improvement|change|difference)\b|\bsame as (?:day one|the first day|"
+                       r"when it started)|\bexactly the same\b|(?:\b(?:not|isn'?t|hasn'?t|has not|haven'?t|have not)|"
+                       r"n't)\s+(?:\w+\s+){0,2}?(?:budg\w*|shift\w*|helped|helping|improv\w*|"
+                       r"made a (?:dent|difference)|changed|any better)\b")
 HYPOTHETICAL = re.compile(r"\b(worried|afraid|scared|might|could|will|'ll|would|if|in case|before)\b")
 LOW_DOWN = re.compile(r"\blow(?:er)?\s+(?:down|on (?:my|the)|in (?:my|the))\b")
 
@@ -556,6 +578,10 @@ def volunteered(text: str, intent: str, entities: Entities, asked: str | None,
             # "my back hurts after the gym" says since when, not that it came on hours later
             if onset and (onset != "hours_later" or ONSET_CUE.search(clause)):
                 found["pain_onset"] = onset
+    # what was tried and that it has not helped often sit either side of a "but": read whole sentences
+    if any(SELF_CARE_TRIED.search(c) and NO_CHANGE.search(c) and not HYPOTHETICAL.search(c)
+           for c in re.split(r"[.;!?\n]+", _lower(text))):
+        found.setdefault("self_care_failed", "yes")
     found.pop(asked or "", None)
     return found
 
@@ -606,6 +632,16 @@ def describes_pain(text: str) -> bool:
     return bool(OWN_PAIN.search(_lower(text)))
 
 
+PREVENTING = re.compile(r"\b(without (?:hurting|injuring|straining|wrecking|pulling|tweaking)|avoid\w*|prevent\w*|"
+                        r"protect\w*|so (?:that )?i (?:don'?t|do not|won'?t)|keep (?:it )?from|next time)\b")
+
+
+def reports_own_pain(text: str) -> bool:
+    """Whether a message speaks of the writer's back hurting now, not of keeping it from hurting
+    ("how do I deadlift without hurting my back?")."""
+    return describes_pain(text) and not PREVENTING.search(_lower(text))
+
+
 def asks(text: str) -> bool:
     """Whether a reply in the middle of the assessment is a question of its own (answered, then the
     question is asked again) rather than an attempt at an answer ("on my last warm-up set")."""
@@ -627,6 +663,12 @@ def read(slot: str, text: str, intent: str, entities: Entities = ()) -> Any:
     if slot == "screen_serious":
         if read_serious(text, intent, entities):
             return "yes"
+    if slot in CORRECTABLE:
+        # "about a week. hang on... so nine days": what follows the person's own correction counts
+        for part in reversed(SELF_CORRECTION.split(t)[1:]):
+            value = READERS[slot](part, intent, [])
+            if value not in (None, UNKNOWN):
+                return value
     value = READERS[slot](text, intent, entities)
     if value is None and not_sure(text, intent):
         return UNKNOWN

@@ -142,7 +142,7 @@ class RedFlagDetector:
                 clinical_words.update(t.text for t in d if t.is_alpha)
         for rule_list in self.rules.values():
             for combo in rule_list:
-                unknown = [c for c in combo if c not in patterns["concepts"]]
+                unknown = [c for c in combo if c.lstrip("-") not in patterns["concepts"]]
                 if unknown:
                     raise knowledge.KnowledgeError(f"red_flag_patterns.yml: unknown concept {unknown[0]}")
         unknown = set(patterns["spread_both_legs"]["nerve"]) - set(patterns["concepts"])
@@ -194,8 +194,9 @@ class RedFlagDetector:
         hits = []
         for fid, combos in self.rules.items():
             for combo in combos:
-                if all(c in words for c in combo):
-                    hits.append(RedFlagHit(fid, self.levels[fid], " … ".join(words[c] for c in combo)))
+                if holds(combo, words):
+                    hits.append(RedFlagHit(fid, self.levels[fid],
+                                           " … ".join(words[c] for c in combo if c in words)))
                     break
         return sorted(hits, key=lambda h: LEVEL_RANK[h.level])
 
@@ -318,6 +319,13 @@ def _patterns() -> dict[str, Any]:
     return load_patterns()
 
 
+def holds(combo: list[str] | tuple[str, ...], found: Any) -> bool:
+    """Every concept of one combination is in ``found`` and none of those it excludes ("-SELF_CARE":
+    painkillers named among heat and stretches that have not helped is self-care failing, not pain
+    that painkillers cannot control)."""
+    return all((c[1:] not in found) if c.startswith("-") else (c in found) for c in combo)
+
+
 @lru_cache(maxsize=1)
 def _across_turn_rules() -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
     patterns = _patterns()
@@ -330,7 +338,7 @@ def across_turns(concepts: list[str] | set[str] | tuple[str, ...]) -> str | None
     get off the bench" in the next), for the red flags the pattern file allows across turns."""
     found = set(concepts)
     for fid, combos in _across_turn_rules():
-        if any(all(c in found for c in combo) for combo in combos):
+        if any(holds(combo, found) for combo in combos):
             return fid
     return None
 
@@ -344,7 +352,7 @@ def in_answer_to(question: str, concepts: list[str] | set[str] | tuple[str, ...]
         return None
     present = found | set(spec["implies"])
     hits = [(LEVEL_RANK[_levels()[fid]], fid) for fid, combos in _patterns()["red_flags"].items()
-            if any(set(combo) <= present and set(combo) & found for combo in combos["any_of"])]
+            if any(holds(combo, present) and found.intersection(combo) for combo in combos["any_of"])]
     return min(hits)[1] if hits else None  # the reply itself must carry part of the combination
 
 

@@ -415,6 +415,17 @@ def test_fallback_offers_the_assessment_when_the_words_speak_of_ones_pain():
     assert events == [{"event": "followup", "timestamp": None, "name": "utter_offer_assessment"}]
 
 
+def test_fallback_answers_a_question_about_ones_own_injury_and_offers_the_assessment():
+    t = fallback_tracker([("ask_prevention", 0.51), ("describe_symptoms", 0.48)],
+                         entities=[{"entity": "topic", "value": "exercises:crossfit"}])
+    t.latest_message["text"] = "yo so i wrecked my back at crossfit, whats the move here"
+    dispatcher, events = run(actions.ActionFallback(), t)
+    assert "CrossFit" in texts(dispatcher)
+    assert events == [{"event": "followup", "timestamp": None, "name": "utter_offer_assessment"}]
+    t.latest_message["text"] = "how do I do crossfit without hurting my back?"  # keeping it from hurting
+    assert run(actions.ActionFallback(), t)[1] == []
+
+
 def test_fallback_offers_the_two_likeliest_readings():
     t = fallback_tracker([("request_human", 0.3), ("ask_capabilities", 0.25), ("greet", 0.1)])
     dispatcher, _ = run(actions.ActionFallback(), t)

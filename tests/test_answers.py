@@ -99,6 +99,13 @@ def test_trend_reads_negations_and_never_reads_a_mixed_answer_as_better(text, ex
     ("Same as day one. I've done heat, stretching, ibuprofen - none of it's made a dent", "yes"),
     ("no better at all despite doing everything the leaflet says", "yes"),
     ("no improvement with rest or stretching", "yes"),
+    ("Honestly no better at all, and I've been doing everything: heat, the stretches, walking", "yes"),
+    ("tried literally everything and zero improvement", "yes"),
+    ("I've been doing everything the physio said and it's a lot better", None),
+    ("exactly the same as day one. I've done heat, the gentle stretches, ibuprofen, walking, and it hasn't budged",
+     "yes"),
+    ("I've been doing everything right but it just isn't shifting", "yes"),
+    ("heat helps and it's a bit better each day", None),
     ("stretching helps a lot", None),
     ("what if nothing helps?", None),
     ("my dad says nothing helps his back", None),
@@ -139,3 +146,28 @@ def test_a_downhill_run_is_not_a_trend():
     assert answers.read_trend("big downhill trail run", "inform", []) is None
     assert answers.read_trend("it's gone downhill since Monday", "inform", []) == "worsening"
     assert answers.read_radiates("down the outside of my left leg", "inform", []) == "above_knee"
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("Went to my first spin class in like two years and now my lower back aches", None),
+    ("haven't lifted in six months, back's been sore since Monday", None),  # which time is the pain's: ask
+    ("my back has been sore for two weeks now", "1_to_6_weeks"),
+])
+def test_time_since_they_last_trained_is_not_how_long_it_has_hurt(text, expect):
+    assert answers.volunteered(text, "describe_symptoms", [], None).get("pain_duration") == expect
+
+
+@pytest.mark.parametrize("text", ["About 1500 metres into the 2k on Saturday", "two laps into the race",
+                                  "an hour into the hike", "a couple of rounds into the WOD"])
+def test_how_far_into_the_session_is_during_it(text):
+    assert answers.read_onset(text, "inform", []) == "during_exercise"
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("yo so i wrecked my back at crossfit, whats the move here", True),
+    ("did my back in on squats, can I still run?", True),
+    ("how do I deadlift without hurting my back?", False),
+    ("best way to protect my lower back when rowing?", False),
+])
+def test_own_pain_now_is_told_apart_from_keeping_it_from_hurting(text, expect):
+    assert answers.reports_own_pain(text) == expect

@@ -169,3 +169,24 @@ def test_an_idiom_is_read_and_ruled_out_so_a_confident_classifier_does_not_overr
     detection = detector.analyse(text)
     assert not detection.hits and detection.ruled_out
     assert redflags.decide(detection, classifier_confidence=0.97, would_fall_back=False).action == "none"
+
+
+@pytest.mark.parametrize("text,fires", [
+    ("things haven't been working downstairs since Sunday, never happened before", True),
+    ("I haven't been able to get it up since the weekend", True),
+    ("haven't been working out since my groin strain", False),          # training, not function
+    ("my hip is not working right going downstairs", False),            # a staircase
+])
+def test_euphemisms_for_sexual_function_and_their_look_alikes(detector, text, fires):
+    assert ("sexual_dysfunction" in [h.flag_id for h in detector.detect(text)]) == fires
+
+
+@pytest.mark.parametrize("text,fires", [
+    ("I've done heat every evening, the stretches, ibuprofen, walking, and it hasn't budged", False),
+    ("tried ibuprofen, ice and stretching and nothing helps", False),   # self-care not helping: see_doctor
+    ("the ibuprofen isn't touching it at all", True),
+    ("no heat or ice, but the painkillers aren't doing anything", True),  # the self-care is negated
+    ("tried heat and co-codamol and I'm still in agony", True),
+])
+def test_painkillers_failing_is_told_apart_from_self_care_failing(detector, text, fires):
+    assert ("uncontrolled_pain" in [h.flag_id for h in detector.detect(text)]) == fires

@@ -567,6 +567,12 @@ def _client_session(origin: str = ORIGIN, session: str | None = None, timeout: f
     return client, confirmed[0], said
 
 
+def _close(client: Any) -> None:
+    """Leave without waiting for the pending long-poll: on a client's close the server does not answer
+    it (python-engineio), so a plain disconnect() waits out the client's 30 s read timeout."""
+    client.eio.disconnect(abort=True)
+
+
 def _wait_said(said: list, n: int = 1, seconds: float = 90) -> list:
     deadline = time.time() + seconds
     while len(said) < n and time.time() < deadline:
@@ -589,7 +595,7 @@ def test_socket_sessions_cannot_be_named_or_forged(servers: Backstop) -> None:
     for wanted in ("+15551234567", "telegram:12345", "a" * 32, "a" * 32 + "." + "b" * 32):
         client, token, _ = _client_session(session=wanted)
         assert token != wanted and token.partition(".")[0] not in wanted, (wanted, token)
-        client.disconnect()
+        _close(client)
 
     # Alice chats; her token resumes her conversation (a reload).
     alice, alice_token, alice_said = _client_session()
@@ -597,10 +603,10 @@ def test_socket_sessions_cannot_be_named_or_forged(servers: Backstop) -> None:
     assert _wait_said(alice_said), "Alice got no reply"
     alice_id = alice_token.partition(".")[0]
     assert alice_id in _conversation_ids(servers)
-    alice.disconnect()
+    _close(alice)
     again, resumed, _ = _client_session(session=alice_token)
     assert resumed == alice_token
-    again.disconnect()
+    _close(again)
 
     # Mallory has her own session and names Alice's token, then Alice's bare id: refused, nothing stored.
     before = len(servers.tracker(alice_id)["events"])
@@ -611,7 +617,7 @@ def test_socket_sessions_cannot_be_named_or_forged(servers: Backstop) -> None:
     assert [m.get("text") for m in said] == [channel_socketio.REFUSED] * 2, said
     assert len(servers.tracker(alice_id)["events"]) == before
     assert mallory_token.partition(".")[0] not in _conversation_ids(servers)
-    mallory.disconnect()
+    _close(mallory)
 
     # A socket that never asked for a session cannot send messages for any.
     raw = socketio.Client(reconnection=False)
@@ -621,7 +627,7 @@ def test_socket_sessions_cannot_be_named_or_forged(servers: Backstop) -> None:
     raw.emit("user_uttered", {"message": "hi", "session_id": alice_token})
     assert [m.get("text") for m in _wait_said(raw_said, 1, seconds=15)] == [channel_socketio.REFUSED]
     assert len(servers.tracker(alice_id)["events"]) == before
-    raw.disconnect()
+    _close(raw)
 
 
 def test_socket_origin_is_enforced(browser: Any, servers: Backstop) -> None:
@@ -629,7 +635,7 @@ def test_socket_origin_is_enforced(browser: Any, servers: Backstop) -> None:
 
     # raw client: an allowed origin connects, another site's is refused
     client, _, _ = _client_session(origin=ORIGIN)
-    client.disconnect()
+    _close(client)
     refused = socketio.Client(reconnection=False)
     with pytest.raises(socketio.exceptions.ConnectionError):
         refused.connect(RASA_URL, headers={"Origin": "https://evil.example"}, transports=["polling"], wait_timeout=10)
@@ -717,12 +723,12 @@ def test_fuzzed_socket_events_never_break_the_channel(servers: Backstop) -> None
             f.seek(start)
             assert b"Traceback" not in f.read(), "a fuzzed event raised in the server (see rasa.log)"
         # the socket's session_request answers may have rebound it; ask once more, then chat normally
-        client.disconnect()
+        _close(client)
         client, token, said = _client_session(session=token)
         client.emit("user_uttered", {"message": "what is DOMS?", "session_id": token})
         assert any("Delayed onset muscle soreness" in (m.get("text") or "") for m in _wait_said(said))
     finally:
-        client.disconnect()
+        _close(client)
 
 
 def test_a_checkin_survives_a_restart_and_arrives_once(servers: Backstop) -> None:
@@ -730,7 +736,7 @@ def test_a_checkin_survives_a_restart_and_arrives_once(servers: Backstop) -> Non
     client.emit("user_uttered", {"message": "/request_checkin", "session_id": token})
     assert any("check in with you" in (m.get("text") or "") for m in _wait_said(said))
     asked = time.time()
-    client.disconnect()
+    _close(client)
     servers.stop_rasa()  # the check-in must not live only in this process
     servers.start_rasa(extra=["--cors", ORIGIN])
     client, resumed, said = _client_session(session=token)  # the page reconnects to its session
@@ -745,4 +751,4 @@ def test_a_checkin_survives_a_restart_and_arrives_once(servers: Backstop) -> Non
         intents = [(e.get("parse_data") or {}).get("intent", {}).get("name") for e in events if e["event"] == "user"]
         assert intents.count("EXTERNAL_checkin") == 1, intents
     finally:
-        client.disconnect()
+        _close(client)
