@@ -26,7 +26,9 @@ from nlu_model import parse_all  # noqa: E402
 BASE = Path("tests/redflags")
 TUNING = ["positives.yml", "negatives.yml", "set2.yml", "blind.yml", "blind3.yml", "blind4.yml", "blind5.yml",
           "blind6.yml", "blind7.yml"]
-BLIND = ["blind8.yml"]
+# read to fix its misses, not yet gated: it joins TUNING once it passes the gate
+BEING_TUNED = ["blind8.yml"]
+BLIND = ["blind9.yml"]
 RANK = {"emergency": 0, "urgent": 1}
 MAX_FALSE_RATE = 0.01
 
@@ -101,7 +103,8 @@ def main() -> int:
     tuning_pos, tuning_neg = load(TUNING)
     probes = yaml.safe_load((BASE / "probes.yml").read_text())["probes"]
     blind_pos, blind_neg = load(BLIND)
-    groups = [tuning_pos, tuning_neg, [{"text": p["text"]} for p in probes], blind_pos, blind_neg]
+    work_pos, work_neg = load(BEING_TUNED)
+    groups = [tuning_pos, tuning_neg, [{"text": p["text"]} for p in probes], blind_pos, blind_neg, work_pos, work_neg]
     results = parse_all([c["text"] for group in groups for c in group])
     cut = [0]
     for group in groups:
@@ -121,7 +124,10 @@ def main() -> int:
             probe_failures.append(f"PROBE ({probe['expect']}, got {kind} {level or ''}): {probe['text']}")
     print("\n".join(probe_failures))
     print(f"probes: {len(probes) - len(probe_failures)}/{len(probes)} as expected")
-    blind = report("BLIND sets (never tuned on; reported, not gated)", blind_pos, blind_neg,
+    if work_pos or work_neg:
+        report(f"BEING TUNED ({', '.join(BEING_TUNED)}; reported, not gated yet)", work_pos, work_neg,
+               part[5] + part[6], verbose=True)
+    blind = report(f"BLIND sets ({', '.join(BLIND)}: never tuned on; reported, not gated)", blind_pos, blind_neg,
                    part[3] + part[4], verbose=False)
 
     Path("results").mkdir(exist_ok=True)
