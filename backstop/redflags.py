@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from backstop import context, knowledge
+from backstop import context, knowledge, spelling
 
 PATTERNS_FILE = knowledge.KNOWLEDGE_DIR / "red_flag_patterns.yml"
 POSSIBLE = "possible_red_flag"  # the conditional safety reply, not a red flag of its own
@@ -80,6 +80,9 @@ _METRES = re.compile(r"\b(\d+(?:\.\d+)?)\s?m\b")
 _SCORE = re.compile(r"\b(?:8|9|10)(?:\.\d)?\s*(?:/|out of)\s*10\b")
 
 
+_EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]+\ufe0f?")
+
+
 def _normalise(text: str) -> str:
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
     text = _TEMPERATURE.sub(" fever ", text)
@@ -87,6 +90,7 @@ def _normalise(text: str) -> str:
     text = _METRES.sub(r"\1 metres", text)
     text = _SCORE.sub(" severe ", text)
     text = re.sub(r"[\u200b-\u200f\u202a-\u202e\u2060\ufeff]", "", text)
+    text = _EMOJI.sub(" , ", text)  # "my wee is brown 😅 is that normal?": an emoji ends a clause
     for pattern, repl in _CONTRACTIONS_RE:
         text = pattern.sub(repl, text)
     return text
@@ -155,7 +159,9 @@ class RedFlagDetector:
         self.slang = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self.slang.add("SLANG", [self.nlp.make_doc(_normalise(p)) for p in patterns["slang"]])
         self.slang_regex = [re.compile(p) for p in patterns.get("slang_regex") or []]
-        self.speller = _Speller(clinical_words, kb)
+        # words of the knowledge base are English to the detector too: only clinical words are targets
+        prose = " ".join(p.read_text(encoding="utf-8").lower() for p in knowledge.KNOWLEDGE_DIR.glob("*.yml"))
+        self.speller = spelling.Speller(clinical_words, re.findall(r"[a-z]+", prose))
 
     def detect(self, text: str) -> list[RedFlagHit]:
         """All red flags in ``text`` about the user now, most severe first."""
@@ -240,47 +246,6 @@ class RedFlagDetector:
             elif concept not in found:
                 found[concept] = doc[s:e].text
         return found
-
-
-class _Speller:
-    """Corrects misspelt clinical words ("bladdr" -> "bladder"), and nothing else.
-
-    Only a word that is neither English (pyspellchecker's dictionary) nor a word of the
-    knowledge base is corrected, and only onto the detector's own clinical terms, to the
-    nearest one (rapidfuzz's Damerau-Levenshtein distance, at most 1, or 2 for words of
-    8 letters or more): "tempo" and "heroic" stay as they are.
-    """
-
-    def __init__(self, clinical_words: set[str], kb: knowledge.KnowledgeBase) -> None:
-        from spellchecker import SpellChecker
-
-        self.english = SpellChecker(distance=1).word_frequency
-        prose = " ".join(p.read_text(encoding="utf-8").lower() for p in knowledge.KNOWLEDGE_DIR.glob("*.yml"))
-        self.known = set(re.findall(r"[a-z]+", prose)) | clinical_words
-        self.targets = sorted(w for w in clinical_words if len(w) >= 4)
-        self._cache: dict[str, str] = {}
-
-    def correct(self, word: str) -> str:
-        if len(word) < 4 or not word.isalpha() or word in self.known or word in self.english:
-            return word
-        if word not in self._cache:
-            if len(self._cache) > 50_000:
-                self._cache.clear()
-            self._cache[word] = self._nearest(word)
-        return self._cache[word]
-
-    def _nearest(self, word: str) -> str:
-        from rapidfuzz.distance import DamerauLevenshtein
-
-        limit = 2 if len(word) >= 8 else 1
-        best, best_distance = word, limit + 1
-        for cand in self.targets:
-            if abs(len(cand) - len(word)) > limit or cand[0] != word[0]:
-                continue
-            distance = DamerauLevenshtein.distance(word, cand, score_cutoff=limit)
-            if distance < best_distance:
-                best, best_distance = cand, distance
-        return best
 
 
 @dataclass(frozen=True)

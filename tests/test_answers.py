@@ -171,3 +171,32 @@ def test_how_far_into_the_session_is_during_it(text):
 ])
 def test_own_pain_now_is_told_apart_from_keeping_it_from_hurting(text, expect):
     assert answers.reports_own_pain(text) == expect
+
+
+def test_misspelt_cue_words_are_read():
+    text = "no beter at all, ive done heat, the stretches, walkin, nothin changed in 6 days"
+    assert answers.read_trend(text, "inform", []) == "same"
+    assert answers.volunteered("same as day one despite doin all the self care", "inform", [], "pain_trend") == {
+        "self_care_failed": "yes"}
+    assert answers.read_location("lowr back", "inform", []) == "lower_back"
+
+
+def test_an_activity_the_knowledge_base_does_not_know_is_still_an_answer():
+    assert answers.read_exercise("Gardening: digging, barrowing compost, that sort of thing, most days",
+                                 "inform", []) == "other"
+
+
+@pytest.mark.parametrize("text,slot,expect", [
+    ("it didn't wake me, I just noticed it turning over", "night_pain", None),
+    ("No, not myself. My late husband had bowel cancer", "history_cancer", None),
+    ("it wakes me every night", "night_pain", "yes"),
+])
+def test_the_serious_screen_reads_past_tense_negations_and_relatives(text, slot, expect):
+    assert answers.read_serious(text, "inform", []).get(slot) == expect
+
+
+def test_worse_the_next_morning_is_how_it_went_on_not_when_it_started_or_a_trend():
+    text = "last 20 miles of the ride it started aching, worse next morning"
+    assert answers.read_onset(text, "inform", []) == "during_exercise"
+    assert answers.read_trend("worse when I sit", "inform", []) is None
+    assert answers.read_trend("getting worse every day", "inform", []) == "worsening"

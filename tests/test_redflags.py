@@ -190,3 +190,19 @@ def test_euphemisms_for_sexual_function_and_their_look_alikes(detector, text, fi
 ])
 def test_painkillers_failing_is_told_apart_from_self_care_failing(detector, text, fires):
     assert ("uncontrolled_pain" in [h.flag_id for h in detector.detect(text)]) == fires
+
+
+@pytest.mark.parametrize("text,flag", [
+    ("co-codamol and ibuprofen at the full dose and it's barely touched it, still a nine", "uncontrolled_pain"),
+    ("a chap next to me keeled over at the finish, my back's just stiff", None),   # someone else collapsed
+    ("a bloke at my parkrun collapsed and my lower back aches", None),
+])
+def test_inflections_of_failing_relief_and_strangers_as_the_subject(detector, text, flag):
+    assert [h.flag_id for h in detector.detect(text)][:1] == ([flag] if flag else [])
+
+
+def test_a_no_with_the_milder_thing_it_was_instead_lends_nothing_from_the_question(detector):
+    concepts = detector.analyse("had a paracetamol, helped. no, more a twang").concepts
+    assert redflags.in_answer_to("screen_infection", concepts) is None
+    concepts = detector.analyse("yes a pop, and I can't get up off the floor").concepts
+    assert redflags.in_answer_to("screen_infection", concepts) == "pop_cannot_move"
