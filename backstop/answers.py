@@ -42,9 +42,14 @@ def _lower(text: str) -> str:
     return _corrected((text or "").lower().replace("\u2019", "'"))
 
 
+# short, common slips the speller leaves alone (it only corrects words of four letters or more)
+_SHORT_TYPOS = {"teh": "the", "adn": "and", "nad": "and", "kne": "knee", "bak": "back", "lef": "left", "rite": "right"}
+
+
 @lru_cache(maxsize=4096)
 def _corrected(text: str) -> str:
     speller = _speller()
+    text = re.sub(r"\b(?:teh|adn|nad|kne|bak|lef|rite)\b", lambda m: _SHORT_TYPOS[m.group(0)], text)
     return re.sub(r"[a-z]{4,}", lambda m: speller.correct(m.group(0)), text)
 
 
@@ -107,7 +112,10 @@ NUMB = re.compile(r"numb\w*|tingl\w*|pins (?:and|n|&) needles|needles|dead feeli
 WEAK = re.compile(r"weak\w*|giv(?:es|ing|e) (?:way|out)|gave (?:way|out)|buckl\w*|trip\w*|drag\w*|foot drop|slap\w*|"
                   r"can'?t lift (?:my (?:foot|toes|leg)|it)|no strength|lost strength|floppy|flops?")
 SPREAD_NONE = re.compile(r"\b(stays?|just (?:in )?(?:my|the) back|only (?:in )?(?:my|the) back|only the back|"
-                         r"doesn'?t (?:spread|go)|does not (?:spread|go)|not down|nowhere|no spread)\b")
+                         r"doesn'?t (?:spread|go)|does not (?:spread|go)|not down|nowhere|no spread|"
+                         # round to the front, not down a leg (the question is about the legs)
+                         r"(?:round|around|through) to (?:the|my) (?:front|tummy|belly|stomach|side|ribs)|"
+                         r"(?:into|to) (?:my|the) (?:tummy|belly|stomach|abdomen|abs|ribs|chest))\b")
 
 ONSET_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("next_day", re.compile(r"\b(morning after|day after|next (?:day|morning)|following (?:day|morning)|"
@@ -130,7 +138,10 @@ ONSET_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("gradual", re.compile(r"\b(gradual\w*|slowly|crept|creeping|built up|building up|over (?:time|weeks|months|a few "
                            r"weeks)|weeks? into|into the (?:new )?(?:plan|programme|program|block)|bit by bit|"
                            r"over the last few weeks|for a while now|came on over)\b")),
-    ("during_exercise", re.compile(r"\b(during|halfway|half way|mid[- ]?(?:set|rep|lift|run|workout|session|class)|"
+    ("during_exercise", re.compile(r"\b(during|halfway|half way|mid-?way through|part ?way through|"
+                                   r"(?:coming|going|walking|running|climbing|cycling|riding) (?:down|up) "
+                                   r"(?!the stairs)|"
+                                   r"mid[- ]?(?:set|rep|lift|run|workout|session|class)|"
                                    r"in the middle of|on (?:the|my) (?:\w+ )?(?:rep|set|lift|attempt)|straight away|"
                                    r"straightaway|right away|immediately|instantly|at once|as i (?:lifted|picked|"
                                    r"stood|pulled|bent|went|came|was)|while (?:i was )?\w+ing|when i (?:racked|lifted|"
@@ -179,7 +190,7 @@ CHARACTER_PATTERNS = [
     ("shooting", re.compile(r"\b(shoot\w*|electric|zap\w*|lightning|radiat\w*)\b")),
     ("burning", re.compile(r"\b(burn\w*|hot|searing|fire)\b")),
     ("stabbing", re.compile(r"\b(stab\w*|knife|piercing)\b")),
-    ("sharp", re.compile(r"\b(sharp|pinch\w*|twinge|catch\w*|jolt|acute|twang)\b")),
+    ("sharp", re.compile(r"\b(sharp|pinch\w*|twinge|catch\w*|jolt|acute|twang|tearing|ripping|stabbing)\b")),
     ("spasm", re.compile(r"\b(spasm\w*|cramp\w*|knot\w*|clench\w*|seiz\w*)\b")),
     ("stiffness", re.compile(r"\b(stiff\w*|tight\w*|locked|rigid)\b")),
     ("dull_ache", re.compile(r"\b(dull|ach\w*|sore\w*|tender|throb\w*|nagging|bruise\w*|heavy|deep)\b")),
@@ -478,12 +489,20 @@ def read_serious(text: str, intent: str, entities: Entities) -> dict[str, str]:
 LEG_PART = re.compile(r"\b(legs?|foot|feet|calf|calves|thighs?|shins?|knees?|toes?|ankles?|hamstrings?)\b")
 
 
+LEG_FINE = re.compile(r"\b(?:legs?|foot|feet|side)\s+(?:is|are|feels?|'s|seems?)?\s*"
+                      r"(?:totally |completely |perfectly )?(?:normal|fine|ok|okay|good|alright|all right|grand|"
+                      r"unaffected|not affected)\b|"
+                      r"\b(?:nothing|no \w+) (?:in|on) (?:the|my) (?:left|right)\b")
+
+
 def leg_sides(text: str, legs_asked: bool = False) -> set[str]:
     """Which legs a reply about leg symptoms names: {"left", "right"}, read clause by clause, so
     "down my right leg" in one answer and "my left foot's tingly" in the next make both.
     ``legs_asked``: the question was about "either leg or foot", so "yes both" names both legs."""
     sides: set[str] = set()
     for clause in re.split(r"[.;!?]|\bbut\b", _lower(text)):
+        # "right leg is normal" names the leg that is fine; "and the right one started too" still counts
+        clause = " ".join(p for p in re.split(r",|\band\b", clause) if not LEG_FINE.search(p))
         if legs_asked and re.search(r"\b(both|the two of them|either|each)\b(?!\s+(?:sides? of my back|my back))",
                                     clause):
             sides |= {"left", "right"}
@@ -501,6 +520,7 @@ CORRECTION = re.compile(r"(?:^|[.,;!?-]\s*|\b(?:oh|no|sorry|wait|um+|erm|hmm)\s+
                         r"not \w+,? (?:it'?s|but))\b")
 # a correction inside one answer ("43, wait no, 53", "a week. hang on, nine days")
 SELF_CORRECTION = re.compile(r"\b(?:hang on|hold on|no wait|wait|actually|i mean|make that|scratch that|correction|"
+                             r"no sorry|sorry|typo|"
                              r"or rather)\b")
 # answers a correction can replace: those a reader only finds in words about that question
 CORRECTABLE = ("pain_location", "pain_side", "pain_onset", "pain_duration", "pain_severity", "age_band")
@@ -658,8 +678,10 @@ def wants_to_stop(text: str) -> bool:
     return bool(STOP_WORDS.search(_lower(text)))
 
 
-OWN_PAIN = re.compile(r"\b(my (?:lower |upper |middle )?back|back(?:'s| is)? (?:hurts?|hurting|aches?|aching|sore|"
-                      r"killing|stiff|tight)|hurts?|hurting|aching|achy|aches|sore|pain|tweaked|pulled)\b")
+OWN_PAIN = re.compile(r"\b(my (?:lower |upper |middle )?back|bad back|back (?:trouble|problems?|went|has gone|"
+                      r"'s gone|locked|seized|is playing up|playing up)|(?:put|did|done) (?:my|me) back (?:out|in)|"
+                      r"back(?:'s| is)? (?:hurts?|hurting|aches?|aching|sore|killing|stiff|tight)|hurts?|hurting|"
+                      r"aching|achy|aches|sore|pain|tweaked|pulled)\b")
 
 
 def describes_pain(text: str) -> bool:

@@ -142,6 +142,10 @@ class ConText:
             out[index] = cats
         return out
 
+    def words(self) -> set[str]:
+        """Every word of the trigger phrases (the detector's speller corrects onto them)."""
+        return {w for phrase in self._trigger_phrases for w in phrase if w.isalpha()}
+
     def speaks_of_writer(self, tokens: Sequence[str]) -> bool:
         """Whether these tokens contain a first-person word."""
         return bool(self.first_person.intersection(t.lower() for t in tokens))

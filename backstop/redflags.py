@@ -161,7 +161,8 @@ class RedFlagDetector:
         self.slang_regex = [re.compile(p) for p in patterns.get("slang_regex") or []]
         # words of the knowledge base are English to the detector too: only clinical words are targets
         prose = " ".join(p.read_text(encoding="utf-8").lower() for p in knowledge.KNOWLEDGE_DIR.glob("*.yml"))
-        self.speller = spelling.Speller(clinical_words, re.findall(r"[a-z]+", prose))
+        # the context's own words are targets too: "right leg is normall" still says the leg is fine
+        self.speller = spelling.Speller(clinical_words | self.context.words(), re.findall(r"[a-z]+", prose))
 
     def detect(self, text: str) -> list[RedFlagHit]:
         """All red flags in ``text`` about the user now, most severe first."""

@@ -200,3 +200,31 @@ def test_worse_the_next_morning_is_how_it_went_on_not_when_it_started_or_a_trend
     assert answers.read_onset(text, "inform", []) == "during_exercise"
     assert answers.read_trend("worse when I sit", "inform", []) is None
     assert answers.read_trend("getting worse every day", "inform", []) == "worsening"
+
+
+def test_the_leg_said_to_be_fine_is_not_a_side_with_symptoms():
+    assert answers.leg_sides("tingly pins and needles down the left leg, right leg is normal", legs_asked=True) == {
+        "left"}
+    assert answers.leg_sides("left leg is numb and the right leg too", legs_asked=True) == {"left", "right"}
+
+
+@pytest.mark.parametrize("slot,text,expect", [
+    ("age_band", "52, no sorry, typo, 25", "18_to_49"),
+    ("pain_radiates", "Round to the front, into my belly", "none"),
+    ("pain_character", "A tearing sort of pain", "sharp"),
+])
+def test_answers_people_give_to_the_question_asked(slot, text, expect):
+    assert answers.read(slot, text, "inform") == expect
+
+
+def test_a_bad_back_is_ones_own_pain():
+    assert answers.describes_pain("came home from a walking holiday with a bad back")
+
+
+@pytest.mark.parametrize("slot,text,expect", [
+    ("pain_onset", "On the third day of walking, coming down Helvellyn", "during_exercise"),
+    ("pain_onset", "midway through the holiday", "during_exercise"),
+    ("pain_radiates", "goes down teh back of my left leg to the kne", "above_knee"),
+])
+def test_where_in_the_session_and_short_slips(slot, text, expect):
+    assert answers.read(slot, text, "inform") == expect

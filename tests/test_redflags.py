@@ -206,3 +206,11 @@ def test_a_no_with_the_milder_thing_it_was_instead_lends_nothing_from_the_questi
     assert redflags.in_answer_to("screen_infection", concepts) is None
     concepts = detector.analyse("yes a pop, and I can't get up off the floor").concepts
     assert redflags.in_answer_to("screen_infection", concepts) == "pop_cannot_move"
+
+
+@pytest.mark.parametrize("text,flag", [
+    ("no temperature, only the odd antihistamine for hay fever", None),
+    ("embarrassed to say I went faint and slid off the bike, I was out for a few seconds", "collapse_severe_pain"),
+])
+def test_an_allergy_is_not_a_fever_and_saying_so_is_not_a_hypothetical(detector, text, flag):
+    assert [h.flag_id for h in detector.detect(text)][:1] == ([flag] if flag else [])
