@@ -36,7 +36,7 @@ def test_shell_conversation(tmp_path: Path):
         child.expect("soreness")
         child.expect("Your input ->")
         child.sendline("I peed myself and my back is killing me")
-        child.expect("emergency")
+        child.expect("needs emergency care")  # the escalation itself, not the disclaimer
         child.expect("Your input ->")
         child.sendline("my lower back hurts after deadlifts")
         # choices are a short numbered list of titles, never payloads; typing a number picks that one
