@@ -117,6 +117,9 @@ SPREAD_NONE = re.compile(r"\b(stays?|just (?:in )?(?:my|the) back|only (?:in )?(
                          r"(?:round|around|through) to (?:the|my) (?:front|tummy|belly|stomach|side|ribs)|"
                          r"(?:into|to) (?:my|the) (?:tummy|belly|stomach|abdomen|abs|ribs|chest))\b")
 
+SPREAD_CUE = re.compile(r"\b(down|into|spread\w*|radiat\w*|shoot\w*|goes|going|gone|went|travel\w*|runs?|running|"
+                        r"through|reach\w*|as far as|all the way|sciatica)\b")
+
 ONSET_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("next_day", re.compile(r"\b(morning after|day after|next (?:day|morning)|following (?:day|morning)|"
                             r"(?:day|morning) following|woke up|"
@@ -613,6 +616,8 @@ def volunteered(text: str, intent: str, entities: Entities, asked: str | None,
         clause = next((c for c in clauses if span and span in c), None if span else " ".join(clauses))
         if clause is None:
             continue  # the words were about someone else
+        if slot == "pain_radiates" and not SPREAD_CUE.search(clause):
+            continue  # "toes-to-bar", "calf raises": a body part in an exercise, not pain that spreads
         value = _first(SIDE_PATTERNS, clause) if slot == "pain_side" else None
         found.setdefault(slot, value or e.get("value"))
     for clause in clauses:

@@ -228,3 +228,12 @@ def test_a_bad_back_is_ones_own_pain():
 ])
 def test_where_in_the_session_and_short_slips(slot, text, expect):
     assert answers.read(slot, text, "inform") == expect
+
+
+def test_a_body_part_in_an_exercise_is_not_pain_that_spreads():
+    entities = [{"entity": "pain_radiates", "value": "below_knee", "start": 23, "end": 27}]
+    text = "Did a WOD with loads of toes-to-bar and my low back is achy today"
+    assert "pain_radiates" not in answers.volunteered(text, "describe_symptoms", entities, None)
+    text = "my back hurts and it goes down to my toes"
+    entities = [{"entity": "pain_radiates", "value": "below_knee", "start": 37, "end": 41}]
+    assert answers.volunteered(text, "describe_symptoms", entities, None)["pain_radiates"] == "below_knee"
