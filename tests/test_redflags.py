@@ -214,3 +214,12 @@ def test_a_no_with_the_milder_thing_it_was_instead_lends_nothing_from_the_questi
 ])
 def test_an_allergy_is_not_a_fever_and_saying_so_is_not_a_hypothetical(detector, text, flag):
     assert [h.flag_id for h in detector.detect(text)][:1] == ([flag] if flag else [])
+
+
+@pytest.mark.parametrize("text,flag", [
+    ("ice bath after the run, I was shivering for a minute, back feels better", None),
+    ("came off the methotrexate and haven't needed it since, back sore after squats", None),
+    ("after the ice bath I had chills and a fever all night, back is killing me", "fever_unwell"),
+])
+def test_cold_water_shivers_and_a_stopped_drug_are_not_red_flags(detector, text, flag):
+    assert [h.flag_id for h in detector.detect(text)][:1] == ([flag] if flag else [])
