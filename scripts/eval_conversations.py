@@ -40,7 +40,7 @@ SETS = {"tuning": ROOT / "tests/conversations/tuning.yml", "blind": ROOT / "test
         "blind2": ROOT / "tests/conversations/blind2.yml", "blind3": ROOT / "tests/conversations/blind3.yml",
         "blind4": ROOT / "tests/conversations/blind4.yml", "blind5": ROOT / "tests/conversations/blind5.yml",
         "blind6": ROOT / "tests/conversations/blind6.yml", "blind7": ROOT / "tests/conversations/blind7.yml",
-        "blind8": ROOT / "tests/conversations/blind8.yml"}
+        "blind8": ROOT / "tests/conversations/blind8.yml", "blind9": ROOT / "tests/conversations/blind9.yml"}
 # sets whose transcripts were read to fix failures: gated, and no longer a measure of anything new
 TUNED = {"tuning", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8"}
 MAX_TURNS = 16
