@@ -109,7 +109,8 @@ def yes_no(text: str, intent: str, symptom: re.Pattern[str]) -> str | None:
 
 
 NUMB = re.compile(r"numb\w*|tingl\w*|pins (?:and|n|&) needles|needles|dead feeling|can'?t feel|fuzzy|buzzing|prickl\w*")
-WEAK = re.compile(r"weak\w*|giv(?:es|ing|e) (?:way|out)|gave (?:way|out)|buckl\w*|trip\w*|drag\w*|foot drop|slap\w*|"
+WEAK = re.compile(r"weak\w*|giv(?:es|ing|e|en) (?:way|out)|gave (?:way|out)|"
+                  r"(?:can'?t|could ?n[o']t) get up from (?:the|a) chair|buckl\w*|trip\w*|drag\w*|foot drop|slap\w*|"
                   r"can'?t lift (?:my (?:foot|toes|leg)|it)|no strength|lost strength|floppy|flops?")
 SPREAD_NONE = re.compile(r"\b(stays?|just (?:in )?(?:my|the) back|only (?:in )?(?:my|the) back|only the back|"
                          r"doesn'?t (?:spread|go)|does not (?:spread|go)|not down|nowhere|no spread|"
@@ -196,7 +197,8 @@ CHARACTER_PATTERNS = [
     ("sharp", re.compile(r"\b(sharp|pinch\w*|twinge|catch\w*|jolt|acute|twang|tearing|ripping|stabbing)\b")),
     ("spasm", re.compile(r"\b(spasm\w*|cramp\w*|knot\w*|clench\w*|seiz\w*)\b")),
     ("stiffness", re.compile(r"\b(stiff\w*|tight\w*|locked|rigid)\b")),
-    ("dull_ache", re.compile(r"\b(dull|ach\w*|sore\w*|tender|throb\w*|nagging|bruise\w*|heavy|deep)\b")),
+    ("dull_ache", re.compile(r"\b(dull|ach\w*|sore\w*|tender|throb\w*|nagging|bruise\w*|heavy|heaviness|deep|pressure|"
+                             r"like a weight|gnaw\w*)\b")),
 ]
 TREND_PATTERNS = [
     ("same", re.compile(r"\b((?:not|no|never|isn'?t|aren'?t|hasn'?t|haven'?t|ain'?t) (?:\w+ )?(?:gett?in'?g? )?"
@@ -424,7 +426,10 @@ WEIGHT_LOSS = re.compile(r"\b(lost (?:a lot of |some |loads of )?weight|losing w
                          r"(?:a|\d+) ?(?:stone|kg|kilos?|lbs?|pounds)|dropped a lot of weight|"
                          # "I lose maybe 7 kilo in two months"
                          r"(?:lose|lost|losing|dropped|down)\s+(?:\w+\s+){0,2}?\d+(?:\.\d+)?\s?(?:stone|kg|kgs|kilos?|"
-                         r"lbs?|pounds))\b")
+                         r"lbs?|pounds)|"
+                         # "Yes, 6 kilos in two months" to the weight question
+                         r"\byes\b,?\s+(?:about |around |maybe |nearly |over )?\d+(?:\.\d+)?\s?"
+                         r"(?:stone|kg|kgs|kilos?|lbs?|pounds))\b")
 WEIGHT_ON_PURPOSE = re.compile(r"\b(on purpose|diet\w*|cutting|cut|trying to|intentional\w*|calorie|deficit)\b")
 NIGHT_PAIN = re.compile(r"\b(wakes? me|waking me|woken|at night|night[- ]?time|can'?t sleep|keeps me up|"
                         r"lying still|at rest|"
@@ -683,7 +688,7 @@ def wants_to_stop(text: str) -> bool:
     return bool(STOP_WORDS.search(_lower(text)))
 
 
-OWN_PAIN = re.compile(r"\b(my (?:lower |upper |middle )?back|bad back|back (?:trouble|problems?|went|has gone|"
+OWN_PAIN = re.compile(r"\b((?:my|me) (?:lower |upper |middle )?back|bad back|back (?:trouble|problems?|went|has gone|"
                       r"'s gone|locked|seized|is playing up|playing up)|(?:put|did|done) (?:my|me) back (?:out|in)|"
                       r"back(?:'s| is)? (?:hurts?|hurting|aches?|aching|sore|killing|stiff|tight)|hurts?|hurting|"
                       r"aching|achy|aches|sore|pain|tweaked|pulled)\b")

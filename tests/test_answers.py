@@ -237,3 +237,11 @@ def test_a_body_part_in_an_exercise_is_not_pain_that_spreads():
     text = "my back hurts and it goes down to my toes"
     entities = [{"entity": "pain_radiates", "value": "below_knee", "start": 37, "end": 41}]
     assert answers.volunteered(text, "describe_symptoms", entities, None)["pain_radiates"] == "below_knee"
+
+
+def test_weight_in_a_yes_pressure_pain_and_me_back():
+    assert answers.read_serious("No. Yes, 6 kilos in two months, I am not doing diet. No", "inform", []) == {
+        "weight_loss": "yes"}
+    assert answers.read_character("Like a weight, a pressure", "inform", []) == "dull_ache"
+    assert answers.read_weakness("my knee has given way twice, could not get up from the chair", "inform", []) == "yes"
+    assert answers.describes_pain("did summat to me back at netball")

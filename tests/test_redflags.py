@@ -223,3 +223,14 @@ def test_an_allergy_is_not_a_fever_and_saying_so_is_not_a_hypothetical(detector,
 ])
 def test_cold_water_shivers_and_a_stopped_drug_are_not_red_flags(detector, text, flag):
     assert [h.flag_id for h in detector.detect(text)][:1] == ([flag] if flag else [])
+
+
+@pytest.mark.parametrize("text,flag", [
+    ("My wife found me on the floor, I was out for a minute, the back pain is terrible", "collapse_severe_pain"),
+    ("my left knee has given way on the stairs twice this week", "leg_weakness"),
+    ("the tingling runs from my left butt down the back of my leg", None),                 # sciatica, one side
+    ("I've dropped off the top loads over the years, always onto the mats", None),
+    ("a tiny leak if I sneeze, same as it's been for years, nothing new", None),
+])
+def test_collapse_given_way_one_buttock_and_the_years(detector, text, flag):
+    assert [h.flag_id for h in detector.detect(text)][:1] == ([flag] if flag else [])
