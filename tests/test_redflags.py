@@ -234,3 +234,15 @@ def test_cold_water_shivers_and_a_stopped_drug_are_not_red_flags(detector, text,
 ])
 def test_collapse_given_way_one_buttock_and_the_years(detector, text, flag):
     assert [h.flag_id for h in detector.detect(text)][:1] == ([flag] if flag else [])
+
+
+@pytest.mark.parametrize("text,flag", [
+    ("my waterworks have packed in, I strain and strain and hardly anything comes", "bladder_dysfunction"),
+    ("Never had trouble in the bedroom before, but since Sunday nothing's working down there", "sexual_dysfunction"),
+    ("my toes wont come up when i try, whole foot just hangs", "foot_drop"),
+    ("came off the bike at walking pace at the pump track, grazed knee, back's fine", None),
+    ("my toddler's had a temperature of 38.5 all day and I've been lifting her, now my lower back aches", None),
+    ("wee's a bit darker than usual after the sauna, I'll drink more", None),
+])
+def test_blind9_classes(detector, text, flag):
+    assert [h.flag_id for h in detector.detect(text)][:1] == ([flag] if flag else [])
