@@ -246,3 +246,8 @@ def test_collapse_given_way_one_buttock_and_the_years(detector, text, flag):
 ])
 def test_blind9_classes(detector, text, flag):
     assert [h.flag_id for h in detector.detect(text)][:1] == ([flag] if flag else [])
+
+
+def test_something_dropped_on_someone_elses_foot_is_not_trauma_to_me(detector):
+    assert detector.detect("Dropped the sofa on my brother's foot though, my back is just sore") == []
+    assert [h.flag_id for h in detector.detect("dropped the bar on my back, agony")] == ["major_trauma"]
