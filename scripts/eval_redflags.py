@@ -28,7 +28,7 @@ TUNING = ["positives.yml", "negatives.yml", "set2.yml", "blind.yml", "blind3.yml
           "blind6.yml", "blind7.yml", "blind8.yml"]
 # read to fix its misses, not yet gated: it joins TUNING once it passes the gate
 BEING_TUNED: list[str] = ["blind9.yml"]
-BLIND: list[str] = []
+BLIND = ["blind10.yml"]
 RANK = {"emergency": 0, "urgent": 1}
 MAX_FALSE_RATE = 0.01
 
