@@ -411,7 +411,7 @@ class ActionFallback(Action):
         if question:
             exercises = _entities(tracker, "exercise")
             _send(dispatcher, replies.answer(top["name"], topics, exercises[0] if exercises else None))
-            return [FollowupAction("utter_offer_assessment")] if pain and should_offer_assessment(tracker) else []
+            return [FollowupAction("utter_offer_assessment")] if should_offer_assessment(tracker) else []
         _send(dispatcher, replies.fallback_choices([r["name"] for r in ranking[:2]]))
         return []
 

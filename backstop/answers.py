@@ -49,7 +49,7 @@ _SHORT_TYPOS = {"teh": "the", "adn": "and", "nad": "and", "kne": "knee", "bak": 
 @lru_cache(maxsize=4096)
 def _corrected(text: str) -> str:
     speller = _speller()
-    text = re.sub(r"\b(?:teh|adn|nad|kne|bak|lef|rite)\b", lambda m: _SHORT_TYPOS[m.group(0)], text)
+    text = re.sub(r"\b(?:" + "|".join(_SHORT_TYPOS) + r")\b", lambda m: _SHORT_TYPOS[m.group(0)], text)
     return re.sub(r"[a-z]{4,}", lambda m: speller.correct(m.group(0)), text)
 
 
@@ -636,19 +636,24 @@ def volunteered(text: str, intent: str, entities: Entities, asked: str | None,
             trend = read_trend(clause, intent, [])
             if trend:
                 found["pain_trend"] = trend
-        if "self_care_failed" not in found and SELF_CARE_FAILED.search(clause) and not HYPOTHETICAL.search(clause):
-            found["self_care_failed"] = "yes"
         if "pain_onset" not in found and not AGGRAVATION.search(clause):
             onset = _first(ONSET_PATTERNS, clause)
             # "my back hurts after the gym" says since when, not that it came on hours later
             if onset and (onset != "hours_later" or ONSET_CUE.search(clause)):
                 found["pain_onset"] = onset
-    # what was tried and that it has not helped often sit either side of a "but": read whole sentences
-    if any(SELF_CARE_TRIED.search(c) and NO_CHANGE.search(c) and not HYPOTHETICAL.search(c)
-           for c in re.split(r"[.;!?\n]+", _lower(text))):
-        found.setdefault("self_care_failed", "yes")
+    if _self_care_failed(clauses, text):
+        found["self_care_failed"] = "yes"
     found.pop(asked or "", None)
     return found
+
+
+def _self_care_failed(clauses: list[str], text: str) -> bool:
+    """DESIGN.md's "no improvement with self-care", said in one clause ("nothing I do seems to help"),
+    or as what was tried and that it has not helped, which often sit either side of a "but"."""
+    if any(SELF_CARE_FAILED.search(c) and not HYPOTHETICAL.search(c) for c in clauses):
+        return True
+    return any(SELF_CARE_TRIED.search(c) and NO_CHANGE.search(c) and not HYPOTHETICAL.search(c)
+               for c in re.split(r"[.;!?\n]+", _lower(text)))
 
 
 Reader = Callable[[str, str, Entities], Any]

@@ -9,7 +9,7 @@ question is pending, or after MAX_TURNS.
 
 Reported per set: acceptable triage, under-triage, serious (emergency/urgent) cases escalated,
 expected cause in the top 3, median turns, re-asks (a question asked twice) and loops (three times).
-Exit status 1 on any under-triaged emergency/urgent case or any loop in a tuning set (TUNED).
+Exit status 1 on any under-triaged emergency/urgent case or any loop in a tuning set (its header says "Set: TUNING").
 
     python scripts/eval_conversations.py            # starts its own servers on test ports
     python scripts/eval_conversations.py --url http://127.0.0.1:5005   # a running Backstop
@@ -36,13 +36,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from tests.servers import Backstop, http  # noqa: E402
 
-SETS = {"tuning": ROOT / "tests/conversations/tuning.yml", "blind": ROOT / "tests/conversations/blind.yml",
-        "blind2": ROOT / "tests/conversations/blind2.yml", "blind3": ROOT / "tests/conversations/blind3.yml",
-        "blind4": ROOT / "tests/conversations/blind4.yml", "blind5": ROOT / "tests/conversations/blind5.yml",
-        "blind6": ROOT / "tests/conversations/blind6.yml", "blind7": ROOT / "tests/conversations/blind7.yml",
-        "blind8": ROOT / "tests/conversations/blind8.yml", "blind9": ROOT / "tests/conversations/blind9.yml"}
-# sets whose transcripts were read to fix failures: gated, and no longer a measure of anything new
-TUNED = {"tuning", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9"}
+CASES_DIR = ROOT / "tests/conversations"
+# tuning.yml, then blind.yml, blind2.yml ... in the order they were written
+SETS = {p.stem: p for p in sorted(CASES_DIR.glob("*.yml"),
+                                  key=lambda p: (p.stem != "tuning", int(re.sub(r"\D", "", p.stem) or 1)))}
+
+
+def is_tuned(path: Path) -> bool:
+    """A set whose transcripts were read to fix failures (its header says "Set: TUNING"): gated, and
+    no longer a measure of anything new."""
+    header = path.read_text(encoding="utf-8").split("\ncases:", 1)[0]
+    return bool(re.search(r"^# Set: TUNING", header, re.M))
+
 MAX_TURNS = 16
 RANK = {"emergency": 0, "urgent": 1, "see_doctor": 2, "self_care": 3}
 
@@ -215,11 +220,12 @@ def main() -> int:
             if not cases:
                 continue
             results = run_set(url, name, cases)
-            label = " (tuning, gated)" if name in TUNED else " (blind: never tuned on)"
+            tuned = is_tuned(SETS[name])
+            label = " (tuning, gated)" if tuned else " (blind: never tuned on)"
             text, gate = summarise(name.upper() + label, results)
             report.append(text)
             print(text, flush=True)
-            if name in TUNED:
+            if tuned:
                 ok &= gate
             if args.transcripts:
                 out = ROOT / "results" / f"conversations_{name}.txt"
