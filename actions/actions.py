@@ -98,7 +98,10 @@ class ValidateAssessmentForm(FormValidationAction):
         # a reply to a question about those very signs (a safety screen, numbness, leg weakness) is
         # read as its answer, with the question's subject lent to it, not met with the conditional reply
         screen_read = (requested in assessment.SCREENS or requested in LEG_QUESTIONS) and reading is not None
-        if (intent == "check_red_flag" and not screen_read
+        # an answer read as such that names no warning sign ("two and a half weeks, I rested it") is an
+        # answer: the classifier alone does not interrupt it, and the screens ask about every sign anyway
+        plain_answer = reading not in (None, assessment.UNKNOWN) and not candidates
+        if (intent == "check_red_flag" and not screen_read and not plain_answer
                 and (candidates or ["general"]) != tracker.get_slot("red_flag_checked")):
             # the conditional safety reply first (a rule); the same one again, or a reply to a safety
             # screen (which has just asked about those signs), is read as an answer

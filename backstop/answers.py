@@ -133,7 +133,8 @@ ONSET_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                                r"hours? (?:later|after)|later (?:that|in the) (?:same )?(?:day|evening|"
                                r"night)|that (?:evening|"
                                r"night|afternoon)|after i got home|on the (?:way|drive) home|once i cooled down|"
-                               r"after (?:the |a |my |that )?(?:[\w-]+ )?(?:session|workout|class|run|training|day|"
+                               r"after (?:the |a |my |that )?(?:[\w-]+(?:'s)? ){0,2}?"
+                               r"(?:session|workout|class|run|training|day|"
                                r"gym|game|match|lifting|practice|round|ride|race|hike|swim|climb|lesson|bout|sparring|shift|"
                                r"tournament|outing|paddle|wod|circuit)|after (?:\d+|a|the|my|that|all|those) (?:\w+ )?"
                                r"(?:holes|miles|km|laps|rounds|games|matches|sets|reps|hours of \w+)|afterwards|"
@@ -148,7 +149,8 @@ ONSET_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                                    r"mid[- ]?(?:set|rep|lift|run|workout|session|class)|"
                                    r"in the middle of|on (?:the|my) (?:\w+ )?(?:rep|set|lift|attempt)|straight away|"
                                    r"straightaway|right away|immediately|instantly|at once|as i (?:lifted|picked|"
-                                   r"stood|pulled|bent|went|came|was)|while (?:i was )?\w+ing|when i (?:racked|lifted|"
+                                   r"stood|pulled|bent|went|came|was)|while (?:i was )?\w+ing|where i was \w+ing|"
+                                   r"when i (?:come|came|racked|lifted|"
                                    r"picked|pulled|stood|landed|twisted|bent|went|caught|dropped|was)|(?:first|second|"
                                    r"third|fourth|fifth|1st|2nd|3rd|4th|5th|last|final|top|heavy|working) "
                                    r"(?:[\w-]+ )?(?:set|rep|single|double|triple|round|lap|interval|heat|attempt|"
@@ -297,7 +299,8 @@ def read_weakness(text: str, intent: str, entities: Entities) -> str | None:
 
 
 def read_duration(text: str, intent: str, entities: Entities) -> str | None:
-    t = re.sub(r"\b(\d+) and a half\b", r"\1.5", _lower(text))
+    t = re.sub(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten) and a half\b",
+               lambda m: f"{_AMOUNT.get(m.group(1)) or m.group(1)}.5", _lower(text))
     m = DURATION.search(t)
     if m:
         amount = _AMOUNT.get(m.group(1)) or float(m.group(1))
@@ -420,16 +423,17 @@ def age_band(age: int) -> str:
 # detector in the NLU before the form reads it; here only "none", a bare "yes" and the
 # see-doctor facts of the third screen are read.
 CANCER = re.compile(r"\b(cancer|tumou?r|chemo\w*|radiotherapy|lymphoma|leuka?emia|melanoma|in remission|oncolog\w*)\b")
+_NUMBER = (r"(?:\d+(?:\.\d+)?|a|an|half a|a few|a couple of|one|two|three|four|five|six|seven|eight|nine|ten|"
+           r"eleven|twelve|fifteen|twenty)")
+# an amount of weight: "six kilos", "a stone", "5kg", "a couple of pounds"
+WEIGHT_AMOUNT = re.compile(rf"\b{_NUMBER}(?:\s+and a half)?\s?(?:stone|kg|kgs|kilos?|lbs?|pounds)\b")
 WEIGHT_LOSS = re.compile(r"\b(lost (?:a lot of |some |loads of )?weight|losing weight|weight loss|"
-                         r"weight'?s? (?:dropped|"
-                         r"dropping|falling)|(?:lost|dropped|down) (?:like |about |around |nearly |almost |over )?"
-                         r"(?:a|\d+) ?(?:stone|kg|kilos?|lbs?|pounds)|dropped a lot of weight|"
-                         # "I lose maybe 7 kilo in two months"
-                         r"(?:lose|lost|losing|dropped|down)\s+(?:\w+\s+){0,2}?\d+(?:\.\d+)?\s?(?:stone|kg|kgs|kilos?|"
-                         r"lbs?|pounds)|"
-                         # "Yes, 6 kilos in two months" to the weight question
-                         r"\byes\b,?\s+(?:about |around |maybe |nearly |over )?\d+(?:\.\d+)?\s?"
+                         r"weight'?s? (?:dropped|dropping|falling)|dropped a lot of weight|"
+                         # "lost about 6 kilos", "I lose maybe seven kilo in two months"
+                         rf"(?:lose|lost|losing|dropped|down|shed)\s+(?:\w+\s+){{0,2}}?{_NUMBER}\s?"
                          r"(?:stone|kg|kgs|kilos?|lbs?|pounds))\b")
+# "gained a pound or two", "put on 3 kilos": weight gained, not lost
+WEIGHT_GAINED = re.compile(r"\b(gain\w*|put on|putting on|heavier|up|more)\b[^.,;!?]*$")
 WEIGHT_ON_PURPOSE = re.compile(r"\b(on purpose|diet\w*|cutting|cut|trying to|intentional\w*|calorie|deficit)\b")
 NIGHT_PAIN = re.compile(r"\b(wakes? me|waking me|woken|at night|night[- ]?time|can'?t sleep|keeps me up|"
                         r"lying still|at rest|"
@@ -437,7 +441,8 @@ NIGHT_PAIN = re.compile(r"\b(wakes? me|waking me|woken|at night|night[- ]?time|c
 ALL_CLEAR = re.compile(r"^\s*(?:(?:totally|entirely|completely|absolutely|perfectly|pretty much|honestly|well|oh|ha|"
                        r"haha|lol|um+|erm)[,!.]?\s+)*(everything'?s? (?:is )?(?:normal|fine|ok|okay|good)|"
                        r"all of that'?s? fine|no+|nope|"
-                       r"nah|naw|none|nothing|neither|never|fine|all good|all fine|all normal|normal|nope none|"
+                       r"nah|naw|none|nothing|neither|never|fine|all (?:[\w-]+ )?(?:good|fine|normal|ok|okay)|"
+                       r"normal|nope none|"
                        r"no to all|no to all of (?:those|them|that)|none of (?:these|those|them|that)|"
                        r"not really|negative|"
                        r"nothing like that|nothing of the sort|all clear|clear|ok|okay)\b")
@@ -484,7 +489,10 @@ def read_serious(text: str, intent: str, entities: Entities) -> dict[str, str]:
         found["history_cancer"] = "yes"
     on_purpose = [m for m in WEIGHT_ON_PURPOSE.finditer(t)  # "I haven't been dieting" is not on purpose
                   if not re.search(r"(?:\b(?:not|no|never|without)|n't)(?:\s+\w+){0,2}\s*$", t[:m.start()])]
-    weight = WEIGHT_LOSS.search(t)
+    # the question asks about weight lost, so an amount named without a verb ("yeah, about five kilos
+    # over two months") answers it, unless it was gained
+    weight = WEIGHT_LOSS.search(t) or next((m for m in WEIGHT_AMOUNT.finditer(t)
+                                            if not WEIGHT_GAINED.search(t[max(0, m.start() - 30):m.start()])), None)
     if weight and not on_purpose and not _negated(t, weight.start()):
         found["weight_loss"] = "yes"
     night = [c for c in re.split(r"[.,;!?]|\bbut\b", t) if NIGHT_PAIN.search(c)]
@@ -623,6 +631,8 @@ def volunteered(text: str, intent: str, entities: Entities, asked: str | None,
             continue  # the words were about someone else
         if slot == "pain_radiates" and not SPREAD_CUE.search(clause):
             continue  # "toes-to-bar", "calf raises": a body part in an exercise, not pain that spreads
+        if slot in ("numbness", "leg_weakness") and HYPOTHETICAL.search(clause):
+            continue  # "what if my groin went numb?" is a worry, not a symptom
         value = _first(SIDE_PATTERNS, clause) if slot == "pain_side" else None
         found.setdefault(slot, value or e.get("value"))
     for clause in clauses:
@@ -676,7 +686,9 @@ READERS: dict[str, Reader] = {
 }
 
 
-ASKS = re.compile(r"\?|^\s*(what|why|how|which|who|when|where|is|are|am|can|could|should|shall|do|does|did|will|"
+# "when I came down from the wheel" answers "when did it start?"; "when can I train?" asks
+ASKS = re.compile(r"\?|^\s*(what|why|how|which|who|(?:when|where)(?!\s+(?:i|i'm|i'd|i've|im|my|we|it|it's|the|you)\b)|"
+                  r"is|are|am|can|could|should|shall|do|does|did|will|"
                   r"would|any|tell me|explain|help)\b|\b(i'?d like to know|i want to know|i wonder|wondering)\b")
 
 
@@ -706,6 +718,19 @@ def describes_pain(text: str) -> bool:
 
 PREVENTING = re.compile(r"\b(without (?:hurting|injuring|straining|wrecking|pulling|tweaking)|avoid\w*|prevent\w*|"
                         r"protect\w*|so (?:that )?i (?:don'?t|do not|won'?t)|keep (?:it )?from|next time)\b")
+
+
+# the writer's back or an injury named in passing ("back's decided to retire", "twisted funny going for a sweep")
+OWN_INJURY = re.compile(r"\b(back'?s|back (?:is|has|went|gave)|(?:my|me) (?:lower |upper |middle )?back|lower back|"
+                        r"upper back|spine|twisted|tweaked|strained|pulled (?:a|my|something)|jarred|injured|"
+                        r"hurt (?:my|me|it)|did (?:my|me) back)\b")
+
+
+def speaks_of_own_back(text: str) -> bool:
+    """Whether a message is about the writer's back or an injury of theirs, whatever else it says: such
+    a message is never out of scope for Backstop ("Fast bowler here, back's decided to retire")."""
+    t = re.sub(r"\b(?:call|ring|text|get|message|phone|write|pay|send|give)\s+me back\b", "", _lower(text))
+    return reports_own_pain(t) or (bool(OWN_INJURY.search(t)) and not PREVENTING.search(t))
 
 
 def reports_own_pain(text: str) -> bool:

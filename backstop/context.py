@@ -26,6 +26,7 @@ NUMBER_WORDS = {
 }
 
 Phrase = tuple[str, ...]
+NEGATING_WORDS = {"no", "not", "never", "without", "none", "nothing", "nor"}
 
 
 def _phrase(text: str) -> Phrase:
@@ -102,6 +103,8 @@ class ConText:
         self.termination = PhraseSet([_phrase(p) for p in rules["termination"]])
         self.first_person = set(rules["first_person"])
         self.first_person_after = set(rules.get("first_person_after") or [])
+        self.first_person_object = [_phrase(p) for p in rules.get("first_person_object") or []]
+        self.object_gap = set(rules.get("first_person_object_gap") or [])
         self.current = PhraseSet([_phrase(p) for p in rules["current"]])
         gq = rules["general_question"]
         self.question_starts = [_phrase(p) for p in gq["starts"]]
@@ -124,9 +127,16 @@ class ConText:
         inside_targets = [range(s, e) for s, e, _ in targets if e - s > 1]
         triggers: list[Trigger] = []
         for s, e, phrase in self._trigger_set.find(tokens):
-            if blocked.intersection(range(s, e)) or any(s in r and e - 1 in r for r in inside_targets):
+            if blocked.intersection(range(s, e)):
                 continue
-            triggers += [Trigger(cat, d, s, e) for cat, d in self._trigger_phrases[phrase]]
+            inside = any(s in r and e - 1 in r for r in inside_targets)
+            # a negation whose negating word is inside a target phrase is part of it ("have not had" and
+            # "not had a wee"), not "do not have" and "have a temperature"; other triggers only when
+            # wholly inside one ("if my" still covers "my legs")
+            shared = {tokens[i] for r in inside_targets for i in range(max(s, r.start), min(e, r.stop))}
+            owned = bool(shared & NEGATING_WORDS)
+            triggers += [Trigger(cat, d, s, e) for cat, d in self._trigger_phrases[phrase]
+                         if not inside and not (owned and cat == "negated")]
         trigger_tokens = {i for t in triggers for i in range(t.start, t.end)}
         terminators = {i for s, e, _ in self.termination.find(tokens) for i in range(s, e)} - trigger_tokens - blocked
         current = {i for s, e, _ in self.current.find(tokens) for i in range(s, e)} - trigger_tokens
@@ -140,6 +150,11 @@ class ConText:
                 if self._in_scope(trig, s, e, tokens, terminators, current, target_tokens):
                     cats.add(trig.category)
             out[index] = cats
+        # something landed on the writer ("his grip went and the bar came down on my spine"): the other
+        # person is the cause, and the writer the experiencer of the whole event
+        if any(self._writer_is_object(tokens, s, e) for s, e, _ in targets):
+            for cats in out.values():
+                cats.discard("other")
         return out
 
     def words(self) -> set[str]:
@@ -149,6 +164,15 @@ class ConText:
     def speaks_of_writer(self, tokens: Sequence[str]) -> bool:
         """Whether these tokens contain a first-person word."""
         return bool(self.first_person.intersection(t.lower() for t in tokens))
+
+    def _writer_is_object(self, tokens: list[str], start: int, end: int) -> bool:
+        """The writer as the concept's object, inside it or at most one word after it ("... landed right on
+        my back"): it happened to them. "next to me" is not it ("the man next to me collapsed")."""
+        if any((t,) in self.first_person_object for t in tokens[start:end]):
+            return True
+        i = end + (end < len(tokens) and tokens[end] in self.object_gap)  # "landed right on my back"
+        # not across a comma or "and": "my cousin was in a car crash, my back aches"
+        return any(tuple(tokens[i:i + len(p)]) == p for p in self.first_person_object)
 
     def _general_question(self, tokens: list[str]) -> bool:
         if self.speaks_of_writer(tokens):

@@ -83,6 +83,11 @@ _SCORE = re.compile(r"\b(?:8|9|10)(?:\.\d)?\s*(?:/|out of)\s*10\b")
 _EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]+\ufe0f?")
 
 
+# a short question answered with a bare no ("night sweats? no. pain at night? yes")
+_ASKED_AND_DENIED = re.compile(r"(^|[.!?,;]\s*)([a-z][a-z' ]{0,30}?)\?\s*(?:no|nope|nah|never|none)\b"
+                               r"(?!\s+(?:idea|clue|sure|longer|more))")
+
+
 def _normalise(text: str) -> str:
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
     text = _TEMPERATURE.sub(" fever ", text)
@@ -91,6 +96,7 @@ def _normalise(text: str) -> str:
     text = _SCORE.sub(" severe ", text)
     text = re.sub(r"[\u200b-\u200f\u202a-\u202e\u2060\ufeff]", "", text)
     text = _EMOJI.sub(" , ", text)  # "my wee is brown 😅 is that normal?": an emoji ends a clause
+    text = _ASKED_AND_DENIED.sub(r"\1no \2 ,", text)  # "night sweats? no." denies night sweats
     for pattern, repl in _CONTRACTIONS_RE:
         text = pattern.sub(repl, text)
     return text

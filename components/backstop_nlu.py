@@ -7,7 +7,9 @@ knowledge topics found by :mod:`backstop.extract`, and applies
 classifier confidence; a confident classifier (or an unclear message with a
 warning-sign word) without a detector hit gets ``check_red_flag``, the
 conditional safety reply, never the fallback; otherwise a classifier guess of
-``report_red_flag`` is replaced by the next intent.
+``report_red_flag`` is replaced by the next intent. A message that speaks of the writer's own
+back or an injury of theirs is never ``out_of_scope`` ("Sixty-three, lift three times a week. Back's been sore
+since Friday"): it is taken as ``describe_symptoms``.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from backstop import extract, redflags
+from backstop import answers, extract, redflags
 
 RED_FLAG_INTENT = "report_red_flag"
+OUT_OF_SCOPE = "out_of_scope"
+DESCRIBE = "describe_symptoms"
 CHECK_INTENT = "check_red_flag"  # set only here: the conditional safety reply
 EXTRACTOR = "BackstopNLU"
 
@@ -92,6 +96,8 @@ class BackstopNLU(GraphComponent):
             entities += [self._entity("red_flag_candidate", c) for c in decision.candidates]
         elif (message.get(INTENT) or {}).get("name") == RED_FLAG_INTENT:
             self._demote_red_flag(message)
+        if (message.get(INTENT) or {}).get("name") == OUT_OF_SCOPE and answers.speaks_of_own_back(text):
+            self._relabel(message, DESCRIBE)
         message.set(ENTITIES, entities, add_to_output=True)
 
     @staticmethod
@@ -109,6 +115,15 @@ class BackstopNLU(GraphComponent):
         top = {"name": intent, "confidence": 1.0}
         message.set(INTENT, top, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [top], add_to_output=True)
+
+    @staticmethod
+    def _relabel(message: Message, intent: str) -> None:
+        """``intent`` takes the top intent's place and confidence; the rest of the ranking stays."""
+        old = message.get(INTENT)
+        top = {**old, "name": intent}
+        rest = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get("name") not in (intent, old["name"])]
+        message.set(INTENT, top, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [top] + rest, add_to_output=True)
 
     @staticmethod
     def _demote_red_flag(message: Message) -> None:

@@ -50,6 +50,9 @@ def cats(ctx: context.ConText, sentence: str, target: str) -> set[str]:
     ("had sciatica in both legs , fully healed", "sciatica", {"resolved"}),
     ("a lady in my yoga class passed out", "passed out", {"other"}),  # "my" after a preposition is hers
     ("the man next to me collapsed", "collapsed", {"other"}),
+    ("my spotter lost his grip and the bar landed on my back", "landed", set()),  # the writer is the object
+    ("his kettlebell slipped and hit me", "hit", set()),
+    ("my mate collapsed next to me", "collapsed", {"other"}),
     ("my uncles legs are getting weaker", "weaker", {"other"}),      # a possessive without apostrophe
     ("i have not lost control of my bladder or bowels", "bowels|bladder|lost control", {"negated"}),
     ("had a numb bum for a while in 2012", "numb", {"historical"}),  # "for a while" does not terminate

@@ -251,3 +251,38 @@ def test_blind9_classes(detector, text, flag):
 def test_something_dropped_on_someone_elses_foot_is_not_trauma_to_me(detector):
     assert detector.detect("Dropped the sofa on my brother's foot though, my back is just sore") == []
     assert [h.flag_id for h in detector.detect("dropped the bar on my back, agony")] == ["major_trauma"]
+
+
+@pytest.mark.parametrize("text,flag", [
+    # my own variants of the classes blind10 found (never its sentences)
+    ("I sit on the loo for twenty minutes since my back went and nothing happens", "bladder_dysfunction"),
+    ("haven't had a pee since breakfast yesterday, back is wrecked", "bladder_dysfunction"),
+    ("I have to push on my belly to get it out when I wee", "bladder_dysfunction"),
+    ("had an accident in my knickers at work, couldn't hold it, back's been bad since Friday", "bladder_dysfunction"),
+    ("woke up and the bed was soaked, that never happens, back pain since the gym", "bladder_dysfunction"),
+    ("there's much less feeling around my bottom since I hurt my back", "saddle_anaesthesia"),
+    ("the bit of me that sits on a bike seat has gone numb and I don't even cycle", "saddle_anaesthesia"),
+    ("trouble getting hard since my back flared up", "sexual_dysfunction"),
+    ("the pain shoots down the two of them now, worse than yesterday", "bilateral_sciatica"),
+    ("I had to crawl up the stairs, my legs are going", "bilateral_leg_weakness"),
+    ("thrown from my horse this morning, back is agony", "major_trauma"),
+    ("snowboard crash into a tree at speed, my back is killing me", "major_trauma"),
+    ("a wardrobe toppled onto my back while we were moving it", "major_trauma"),
+    ("can't pull my toes up on the left since the disc went", "foot_drop"),
+    ("hot then cold all night and my back aches deep inside, I feel rotten", "fever_unwell"),
+    ("took the strongest tablets I have and I'm still screaming in agony", "uncontrolled_pain"),
+    ("my spotter let go and the bar came down right on my spine", "major_trauma"),
+    ("heard a crack picking up my son and now I'm stuck bent over, can't straighten up", "pop_cannot_move"),
+    # not red flags about this person now
+    ("felt like I'd been run over by a bus after that spin class, everything aches", None),
+    ("shivering like mad after the cold plunge, back feels loads better", None),
+    ("collapsed on the sofa after the half, legs tired, back a bit stiff", None),
+    ("small slip off the wall, barely a metre onto the pads, back's a bit tight", None),
+    ("my cousin was in a car crash, my back hurts from the hospital chairs", None),
+    ("does having a temperature mean it's an infection? I haven't got one", None),
+    ("contrast showers, hot then cold: good for DOMS?", None),
+    ("night sweats? no. pain at night? a little", None),
+    ("my foot has dragged a bit since a nerve injury in 2009, same as ever", None),
+])
+def test_blind10_classes(detector, text, flag):
+    assert [h.flag_id for h in detector.detect(text)][:1] == ([flag] if flag else [])
