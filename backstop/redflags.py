@@ -83,6 +83,8 @@ _SCORE = re.compile(r"\b(?:8|9|10)(?:\.\d)?\s*(?:/|out of)\s*10\b")
 _EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]+\ufe0f?")
 
 
+_AFFIRM_FOLLOWERS = {",", "right", "now", "today", "too", "as", "at", "currently", "since", "and", "lol", "actually",
+                     "really", "yes", "yeah", "though", "honestly", "literally", "already"}
 # a short question answered with a bare no ("night sweats? no. pain at night? yes")
 _ASKED_AND_DENIED = re.compile(r"(^|[.!?,;]\s*)([a-z][a-z' ]{0,30}?)\?\s*(?:no|nope|nah|never|none)\b"
                                r"(?!\s+(?:idea|clue|sure|longer|more))")
@@ -134,6 +136,7 @@ class RedFlagDetector:
         self.context = ctx or context.default()
         self.levels = {fid: flag["level"] for fid, flag in kb.red_flags.items()}
         self.ongoing = set(patterns.get("ongoing") or [])
+        self.affirms_previous = [_normalise(p).split() for p in patterns.get("affirms_previous") or []]
         self.suggestive = set(patterns.get("suggestive") or [])
         self.rules: dict[str, list[list[str]]] = {}
         for fid, spec in patterns["red_flags"].items():
@@ -187,8 +190,10 @@ class RedFlagDetector:
         if len(text.split()) <= SHORT_MESSAGE_WORDS:
             sentences = [" , ".join(sentences)]  # "pop. then pain. cant move." is one thought
         personal = self.context.speaks_of_writer(re.findall(r"[a-z]+", text))
-        for sentence in sentences:
+        for i, sentence in enumerate(sentences):
             found = self._concepts(sentence, modified, personal, idioms)
+            if i and self._affirms(sentence):  # "is it bad if it runs down both legs? cos mine does"
+                found = {**self._concepts(sentences[i - 1], set(), True, set(), ignore={"hypothetical"}), **found}
             for concept, words in found.items():
                 concepts.setdefault(concept, words)
             for hit in self.complete(found):
@@ -220,8 +225,15 @@ class RedFlagDetector:
                if any(c in found and c in self.suggestive for combo in combos for c in combo)]
         return sorted(out, key=lambda fid: LEVEL_RANK[self.levels[fid]])
 
+    def _affirms(self, sentence: str) -> bool:
+        """Whether a sentence opens by saying the question before it is about the writer."""
+        words = re.findall(r"[a-z']+|,", sentence)
+        # "cos mine does right now" affirms; "mine does help", "i do not have one" say something else
+        return any(words[:len(p)] == p and (len(words) == len(p) or words[len(p)] in _AFFIRM_FOLLOWERS)
+                   for p in self.affirms_previous)
+
     def _concepts(self, sentence: str, modified: set[str], personal: bool = False,
-                  idioms: set[str] | None = None) -> dict[str, str]:
+                  idioms: set[str] | None = None, ignore: frozenset[str] | set[str] = frozenset()) -> dict[str, str]:
         """Concepts of this sentence about the user now: concept -> the words that said it.
         Concepts ConText puts out of scope (negated, someone else's...) are added to ``modified``,
         those inside gym slang or an idiom to ``idioms``."""
@@ -248,7 +260,7 @@ class RedFlagDetector:
         cats = self.context.analyse([t.lower_ for t in doc], matches, personal)
         found: dict[str, str] = {}
         for index, (s, e, concept) in enumerate(matches):
-            if cats[index]:
+            if cats[index] - ignore:
                 modified.add(concept)
             elif concept not in found:
                 found[concept] = doc[s:e].text

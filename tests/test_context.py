@@ -53,6 +53,13 @@ def cats(ctx: context.ConText, sentence: str, target: str) -> set[str]:
     ("my spotter lost his grip and the bar landed on my back", "landed", set()),  # the writer is the object
     ("his kettlebell slipped and hit me", "hit", set()),
     ("my mate collapsed next to me", "collapsed", {"other"}),
+    ("i have not had a wee since lunch", "not had a wee", set()),  # the target owns its "not"
+    ("i do not have a temperature", "have a temperature", {"negated"}),  # "do not have" is not the target's
+    ("if my legs went weak", "weak|my legs", {"hypothetical"}),
+    ("lifting my toddler i felt a crack", "crack", set()),          # she is lifted, the writer feels it
+    ("can barely lift either leg", "lift either leg", set()),       # a statement, not a general question
+    ("should i be worried that my groin is numb", "numb", set()),   # the "that" clause states a fact
+    ("drop foot since a nerve injury in 2005", "drop foot", {"longstanding"}),
     ("my uncles legs are getting weaker", "weaker", {"other"}),      # a possessive without apostrophe
     ("i have not lost control of my bladder or bowels", "bowels|bladder|lost control", {"negated"}),
     ("had a numb bum for a while in 2012", "numb", {"historical"}),  # "for a while" does not terminate

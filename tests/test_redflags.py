@@ -286,3 +286,32 @@ def test_something_dropped_on_someone_elses_foot_is_not_trauma_to_me(detector):
 ])
 def test_blind10_classes(detector, text, flag):
     assert [h.flag_id for h in detector.detect(text)][:1] == ([flag] if flag else [])
+
+
+@pytest.mark.parametrize("text,flag", [
+    # my own variants of the classes blind11 found (never its sentences)
+    ("keep needing the loo but can only squeeze out a dribble since I hurt my back", "bladder_dysfunction"),
+    ("back's gone and I've not managed a slash since this morning", "bladder_dysfunction"),
+    ("poo slips out without me knowing since my back went", "bowel_dysfunction"),
+    ("should I be worried that my groin has no feeling since squats?", "saddle_anaesthesia"),
+    ("numb between legs since the gym", "saddle_anaesthesia"),
+    ("my willy won't work since my back went, zero feeling", "sexual_dysfunction"),
+    ("would it be bad if the sciatica went down both legs? cos mine does, right now", "bilateral_sciatica"),
+    ("last year it was one side, this time the sciatic pain is in both", "bilateral_sciatica"),
+    ("both my knees keep buckling when I walk", "bilateral_leg_weakness"),
+    ("can barely lift either leg off the bed", "bilateral_leg_weakness"),
+    ("the bar came down hard on my lower spine when I failed the squat", "major_trauma"),
+    ("freezing cold then boiling hot all night, teeth chattering, back is killing me", "fever_unwell"),
+    ("I've been slamming meth lately and my back is getting worse", "immunosuppression_ivdu"),
+    ("max dose of co-codamol and it's not even dulled", "uncontrolled_pain"),
+    # not red flags about this person now
+    ("shivering through my warm-up in a freezing cold gym, back stiff till I warmed up", None),
+    ("our midfield collapsed in the second half, my back's just sore", None),
+    ("my iced coffee looked like cola, back's sore from rows", None),
+    ("had trouble peeing after my op in May but it sorted itself out", None),
+    ("what's foot drop and how would I know if I had it?", None),
+    ("is it worth going to A&E if ibuprofen doesn't help? mine does help", None),
+    ("my lower back gives out before my legs on heavy squats", None),
+])
+def test_blind11_classes(detector, text, flag):
+    assert [h.flag_id for h in detector.detect(text)][:1] == ([flag] if flag else [])
