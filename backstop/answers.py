@@ -720,17 +720,22 @@ PREVENTING = re.compile(r"\b(without (?:hurting|injuring|straining|wrecking|pull
                         r"protect\w*|so (?:that )?i (?:don'?t|do not|won'?t)|keep (?:it )?from|next time)\b")
 
 
-# the writer's back or an injury named in passing ("back's decided to retire", "twisted funny going for a sweep")
-OWN_INJURY = re.compile(r"\b(back'?s|back (?:is|has|went|gave)|(?:my|me) (?:lower |upper |middle )?back|lower back|"
-                        r"upper back|spine|twisted|tweaked|strained|pulled (?:a|my|something)|jarred|injured|"
-                        r"hurt (?:my|me|it)|did (?:my|me) back)\b")
+# the writer's back, or an injury named in passing with no other body part ("back's decided to retire",
+# "twisted funny going for a sweep"; not "my knee hurts when I run")
+OWN_BACK = re.compile(r"\b(back'?s|back (?:is|has|went|gave)|(?:my|me) (?:lower |upper |middle )?back|lower back|"
+                      r"upper back|spine|did (?:my|me) back)\b")
+INJURED = re.compile(r"\b(twisted|tweaked|strained|jarred|injured|pulled (?:a|something))\b")
+OTHER_PART = re.compile(r"\b(knees?|ankles?|wrists?|elbows?|shoulders?|neck|hips?|foot|feet|hands?|fingers?|toes?|"
+                        r"throat|head|chest|hamstrings?|calf|calves|groin|thumb|arm|legs?)\b")
 
 
 def speaks_of_own_back(text: str) -> bool:
     """Whether a message is about the writer's back or an injury of theirs, whatever else it says: such
     a message is never out of scope for Backstop ("Fast bowler here, back's decided to retire")."""
     t = re.sub(r"\b(?:call|ring|text|get|message|phone|write|pay|send|give)\s+me back\b", "", _lower(text))
-    return reports_own_pain(t) or (bool(OWN_INJURY.search(t)) and not PREVENTING.search(t))
+    if PREVENTING.search(t):
+        return False
+    return bool(OWN_BACK.search(t)) or (bool(INJURED.search(t)) and not OTHER_PART.search(t))
 
 
 def reports_own_pain(text: str) -> bool:

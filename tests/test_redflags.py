@@ -291,6 +291,7 @@ def test_blind10_classes(detector, text, flag):
 @pytest.mark.parametrize("text,flag", [
     # my own variants of the classes blind11 found (never its sentences)
     ("keep needing the loo but can only squeeze out a dribble since I hurt my back", "bladder_dysfunction"),
+    ("desperate for a pee since my back went but nothing will come", "bladder_dysfunction"),
     ("back's gone and I've not managed a slash since this morning", "bladder_dysfunction"),
     ("poo slips out without me knowing since my back went", "bowel_dysfunction"),
     ("should I be worried that my groin has no feeling since squats?", "saddle_anaesthesia"),
