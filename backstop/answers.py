@@ -84,6 +84,8 @@ def yes_no(text: str, intent: str, symptom: re.Pattern[str]) -> str | None:
     The last clause after "but" decides ("no, but a little tingling" is yes); a symptom word that
     is not negated is a yes ("a bit numb"); a negated one or an all-clear word is a no."""
     t = _lower(text)
+    if CORRECTION.search(t) and not symptom.search(t):
+        return None  # "sorry, I meant the right side, not the left": a correction of an earlier answer, not a no
     clauses = _CONTRAST.split(t)
     for clause in reversed(clauses[::2] if len(clauses) > 1 else clauses):
         for m in symptom.finditer(clause):

@@ -239,3 +239,17 @@ def test_weight_in_a_yes_pressure_pain_and_me_back():
     assert answers.read_character("Like a weight, a pressure", "inform", []) == "dull_ache"
     assert answers.read_weakness("my knee has given way twice, could not get up from the chair", "inform", []) == "yes"
     assert answers.describes_pain("did summat to me back at netball")
+
+
+@pytest.mark.parametrize("slot,text", [
+    ("leg_weakness", "sorry I meant the right side not the left"),
+    ("leg_weakness", "no wait, it's the right side"),
+    ("numbness", "I meant it started the next day, not during"),
+])
+def test_a_correction_of_an_earlier_answer_is_no_answer_to_a_symptom_question(slot, text):
+    """An unanswered safety question is not a "no": "... not the left" corrects the side."""
+    assert answers.read(slot, text, "inform") is None
+
+
+def test_a_correction_that_names_the_symptom_still_answers():
+    assert answers.read("leg_weakness", "actually no, not weak at all", "inform") == "no"
