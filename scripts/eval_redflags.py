@@ -1,7 +1,7 @@
 """Red-flag evaluation through the trained model: recall per level and per red flag, false escalations.
 
 Sets (tests/redflags/):
-- TUNING: sets the detector was tuned on (positives+negatives, set2, blind, blind3, blind4, probes).
+- TUNING: sets the detector was tuned on (listed in TUNING below, and the probes).
   Gated: 100% emergency and urgent recall, at most 1% false escalations.
 - BLIND: written by someone who saw only DESIGN.md's red-flag table, never used for tuning.
   Reported, never gated. Once a blind set is used to tune, move it to TUNING and write a new one.

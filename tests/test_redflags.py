@@ -253,8 +253,8 @@ def test_something_dropped_on_someone_elses_foot_is_not_trauma_to_me(detector):
     assert [h.flag_id for h in detector.detect("dropped the bar on my back, agony")] == ["major_trauma"]
 
 
-@pytest.mark.parametrize("text,flag", [
-    # my own variants of the classes blind10 found (never its sentences)
+# my own variants of the classes the blind sets found (never their sentences): flag, or None for none
+BLIND10_CLASSES = [
     ("I sit on the loo for twenty minutes since my back went and nothing happens", "bladder_dysfunction"),
     ("haven't had a pee since breakfast yesterday, back is wrecked", "bladder_dysfunction"),
     ("I have to push on my belly to get it out when I wee", "bladder_dysfunction"),
@@ -283,13 +283,8 @@ def test_something_dropped_on_someone_elses_foot_is_not_trauma_to_me(detector):
     ("contrast showers, hot then cold: good for DOMS?", None),
     ("night sweats? no. pain at night? a little", None),
     ("my foot has dragged a bit since a nerve injury in 2009, same as ever", None),
-])
-def test_blind10_classes(detector, text, flag):
-    assert [h.flag_id for h in detector.detect(text)][:1] == ([flag] if flag else [])
-
-
-@pytest.mark.parametrize("text,flag", [
-    # my own variants of the classes blind11 found (never its sentences)
+]
+BLIND11_CLASSES = [
     ("keep needing the loo but can only squeeze out a dribble since I hurt my back", "bladder_dysfunction"),
     ("desperate for a pee since my back went but nothing will come", "bladder_dysfunction"),
     ("back's gone and I've not managed a slash since this morning", "bladder_dysfunction"),
@@ -313,6 +308,9 @@ def test_blind10_classes(detector, text, flag):
     ("what's foot drop and how would I know if I had it?", None),
     ("is it worth going to A&E if ibuprofen doesn't help? mine does help", None),
     ("my lower back gives out before my legs on heavy squats", None),
-])
-def test_blind11_classes(detector, text, flag):
+]
+
+
+@pytest.mark.parametrize("text,flag", BLIND10_CLASSES + BLIND11_CLASSES)
+def test_classes_found_by_blind10_and_blind11(detector, text, flag):
     assert [h.flag_id for h in detector.detect(text)][:1] == ([flag] if flag else [])
