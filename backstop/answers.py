@@ -296,14 +296,32 @@ def read_numbness(text: str, intent: str, entities: Entities) -> str | None:
     return yes_no(text, intent, NUMB)
 
 
+# "legs work, they just complain", "I can walk fine": strength described as working, a no
+_LEGS_WORK = re.compile(r"\b(?:legs?|they|both|feet|foot)\s+(?:still\s+|both\s+)?(?:work|working|function\w*|"
+                        r"do (?:their|the) job)\b|\bcan (?:still )?walk (?:fine|ok|okay|normally|no problem)")
+
+
 def read_weakness(text: str, intent: str, entities: Entities) -> str | None:
-    return yes_no(text, intent, WEAK)
+    said = yes_no(text, intent, WEAK)
+    return "no" if said is None and _LEGS_WORK.search(_lower(text)) else said
+
+
+# "three mornings a week", "twice a week", "4 days a week": how often someone trains, not how long it hurts
+_FREQUENCY_BEFORE = re.compile(r"\b(?:once|twice|thrice|times|x|\d+x|sessions?|mornings?|evenings?|nights?|days?|"
+                               r"runs?|classes?|workouts?|rides?)\s*$")
+_FREQUENCY_AFTER = re.compile(r"\s*(?:a|an|per|each|every)\s+(?:week|wk|month|day|fortnight)\b")
+
+
+def is_frequency(text: str, start: int, end: int) -> bool:
+    """Whether the time span text[start:end] says how often, not how long ("twice a week", "4 days a week")."""
+    return bool(_FREQUENCY_AFTER.match(text, end)) or (
+        bool(re.match(r"(?:a|an|one|per)\b", text[start:end])) and bool(_FREQUENCY_BEFORE.search(text[:start])))
 
 
 def read_duration(text: str, intent: str, entities: Entities) -> str | None:
     t = re.sub(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten) and a half\b",
                lambda m: f"{_AMOUNT.get(m.group(1)) or m.group(1)}.5", _lower(text))
-    m = DURATION.search(t)
+    m = next((m for m in DURATION.finditer(t) if not is_frequency(t, m.start(), m.end())), None)
     if m:
         amount = _AMOUNT.get(m.group(1)) or float(m.group(1))
         amount += 0.5 if re.match(r"\s+and a half", t[m.end():]) else 0
@@ -313,7 +331,9 @@ def read_duration(text: str, intent: str, entities: Entities) -> str | None:
         if days < 2:
             return "under_2_days"
         return "2_to_7_days" if days <= 7 else "1_to_6_weeks" if days <= 42 else "over_6_weeks"
-    return _first(DURATION_WORDS, t) or _entity(entities, "pain_duration")
+    said = (value for value, pattern in DURATION_WORDS for w in pattern.finditer(t)
+            if not is_frequency(t, w.start(), w.end()))
+    return next(said, None) or _entity(entities, "pain_duration")
 
 
 # "worse the next morning", "worse when I bend": when it hurts more, not how it is going
@@ -460,7 +480,35 @@ def read_screen(text: str, intent: str, entities: Entities) -> str | None:
         return "none"
     if intent == "affirm" or (BARE_YES.search(t) and len(t.split()) <= 6):
         return "yes"
-    return None
+    return "none" if _denies_each(t) else None
+
+
+# a sentence that ends by saying no to what it has just described ("the only fever is Saturday
+# Night Fever, so no"); the red-flag detector reads it as a denial too
+SO_NO = r",?\s+so\s+(?:no|nope|nah|that'?s a no|not really)\s*"
+_ENDS_IN_NO = re.compile(SO_NO + "$")
+# "Me?", "not me": who a sentence of an item-by-item answer is about, not an answer to an item
+_ABOUT_ME = re.compile(r"^\s*(?:not |for |and )?me\s*$")
+# "everything's working normally", "plumbing's all in order", "mine's completely normal"
+_SELF_FINE = re.compile(r"\b(?:fine|normal(?:ly)?|ok|okay|good|alright|all right|(?:all )?in order|present and correct|"
+                        r"as usual|like normal|effective|helps|helped|works|worked|does the trick|did the trick)\b")
+_FINE_NEGATED = re.compile(r"(?:\b(?:not|never|no longer)|n't)(?:\s+\w+){0,2}\s+$")
+_SOMEONE_ELSE = re.compile(r"\b(?:dad|mum|mom|father|mother|brother|sister|wife|husband|partner|friend|mate)'?s\b")
+
+
+def _fine(sentence: str) -> bool:
+    return any(not _FINE_NEGATED.search(sentence[:m.start()]) for m in _SELF_FINE.finditer(sentence))
+
+
+def _denies_each(t: str) -> bool:
+    """An item-by-item answer to a screen's list in which every sentence denies an item, says all is
+    normal, or is about someone else ("Me? No, I'm weeing normally. Dad's problem was he couldn't pee,
+    but I'm fine. No changes. Normal. No"). One sentence that does none of these ("I've been leaking")
+    leaves the answer unread; the red-flag detector reads every sentence of it anyway."""
+    sentences = [x for x in re.split(r"(?:[;!?\n]|\.(?!\d))+", t) if x.strip()]  # not "36.8"
+    return len(sentences) > 1 and all(
+        ALL_CLEAR.match(x) or _ENDS_IN_NO.search(x) or _ABOUT_ME.match(x) or _fine(x) or RELATIVE.search(x) or _SOMEONE_ELSE.search(x)
+        for x in sentences)
 
 
 _NEGATOR = re.compile(r"\b(no|never|not|without|nope|nah|none|haven'?t|hasn'?t|didn'?t|don'?t)\b|n't\b")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from backstop import knowledge
+from backstop import answers, knowledge
 
 # Slots whose values come from the vocabulary; yes/no slots flip to "no" when negated.
 YES_NO_SLOTS = {"numbness", "leg_weakness", "eases_with_movement"}
@@ -135,8 +135,10 @@ class Extractor:
 
     @staticmethod
     def _not_a_duration(lowered: str, start: int, end: int) -> bool:
-        """"52 years old", "a few hours later", "worse than yesterday": an age, an onset, a comparison."""
-        return bool(_NOT_A_DURATION.match(lowered, end)) or lowered[:start].rstrip().endswith("than")
+        """"52 years old", "a few hours later", "worse than yesterday", "twice a week": an age, an onset,
+        a comparison, a training frequency."""
+        return (bool(_NOT_A_DURATION.match(lowered, end)) or lowered[:start].rstrip().endswith("than")
+                or answers.is_frequency(lowered, start, end))
 
     @staticmethod
     def _negated(doc: Any, start: int) -> bool:
@@ -154,9 +156,8 @@ class Extractor:
             if 10 <= age <= 99:
                 out.append(Entity("age_band", age_band(age), m.start(), m.end(), text[m.start():m.end()]))
         if "pain_duration" not in have:
-            m = _DURATION.search(lowered)
-            if m and Extractor._not_a_duration(lowered, m.start(), m.end()):
-                m = None  # "52 years old", "a few hours later", "worse than yesterday"
+            m = next((m for m in _DURATION.finditer(lowered)
+                      if not Extractor._not_a_duration(lowered, m.start(), m.end())), None)
             if m:
                 amount = _WORD_NUM.get(m.group(1), None) or float(m.group(1))
                 out.append(Entity("pain_duration", duration_band(float(amount), m.group(2)),

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from backstop import context, knowledge, spelling
+from backstop import answers, context, knowledge, spelling
 
 PATTERNS_FILE = knowledge.KNOWLEDGE_DIR / "red_flag_patterns.yml"
 POSSIBLE = "possible_red_flag"  # the conditional safety reply, not a red flag of its own
@@ -89,6 +89,10 @@ _AFFIRM_FOLLOWERS = {",", "right", "now", "today", "too", "as", "at", "currently
 _ASKED_AND_DENIED = re.compile(r"(^|[.!?,;]\s*)([a-z][a-z' ]{0,30}?)\?\s*(?:no|nope|nah|never|none)\b"
                                r"(?!\s+(?:idea|clue|sure|longer|more))")
 
+# a sentence that ends by saying no to what it has just described ("the only fever is Saturday Night
+# Fever, so no", "took my temperature and it was normal so that's a no")
+_SO_NO = re.compile(r"(^|[.!?;]\s*)([^.!?;]{1,80}?)" + answers.SO_NO + r"(?=[.!?;]|$)")
+
 
 def _normalise(text: str) -> str:
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
@@ -99,6 +103,7 @@ def _normalise(text: str) -> str:
     text = re.sub(r"[\u200b-\u200f\u202a-\u202e\u2060\ufeff]", "", text)
     text = _EMOJI.sub(" , ", text)  # "my wee is brown 😅 is that normal?": an emoji ends a clause
     text = _ASKED_AND_DENIED.sub(r"\1no \2 ,", text)  # "night sweats? no." denies night sweats
+    text = _SO_NO.sub(r"\1no \2 ,", text)
     for pattern, repl in _CONTRACTIONS_RE:
         text = pattern.sub(repl, text)
     return text

@@ -253,3 +253,36 @@ def test_a_correction_of_an_earlier_answer_is_no_answer_to_a_symptom_question(sl
 
 def test_a_correction_that_names_the_symptom_still_answers():
     assert answers.read("leg_weakness", "actually no, not weak at all", "inform") == "no"
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("I do yoga three evenings a week, sore for about a fortnight", "1_to_6_weeks"),
+    ("train 6 days a week; it's been hurting 2 days", "2_to_7_days"),
+    ("I run twice a week", None),
+])
+def test_how_often_they_train_is_not_how_long_it_has_hurt(text, expect):
+    assert answers.read("pain_duration", text, "inform") == expect
+
+
+@pytest.mark.parametrize("slot,text,expect", [
+    # item by item, each said to be fine, or about someone else
+    ("screen_cauda", "Me? Nope, toilet's normal. My brother's disc squashed a nerve, but I'm fine. Nothing numb. No",
+     "none"),
+    ("screen_cauda", "Waterworks all in order. Can feel everything normally. No falls. Normal colour. No", "none"),
+    ("screen_infection", "Temperature was 36.8 this morning, so no. Immune system's fine. Never. Paracetamol helped. "
+     "No", "none"),
+    # one item that is not a no leaves the answer unread
+    ("screen_cauda", "Waterworks fine. It feels odd when I wipe. No. Normal. No", None),
+    ("screen_infection", "Immune system's fine. Bit shivery. No. No. No", None),
+    ("screen_cauda", "Everything's not normal down there. No. No", None),
+])
+def test_an_item_by_item_screen_answer(slot, text, expect):
+    assert answers.read(slot, text, "inform") == expect
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("my legs work fine, just aching", "no"), ("they still work, they're just tired", "no"),
+    ("I can still walk normally", "no"), ("legs don't work properly since", None),
+])
+def test_legs_that_work_are_not_weak(text, expect):
+    assert answers.read("leg_weakness", text, "inform") == expect

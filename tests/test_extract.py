@@ -54,12 +54,15 @@ def test_empty_and_odd_input(extractor):
 
 
 @pytest.mark.parametrize("text", ["I'm 52 years old", "started a few hours after spin class", "worse than yesterday",
-                                  "a couple of days later it stiffened up"])
+                                  "a couple of days later it stiffened up", "I swim three mornings a week",
+                                  "I lift 4 days a week", "I row twice a week at the club"])
 def test_an_age_an_onset_or_a_comparison_is_not_a_duration(text):
     assert "pain_duration" not in {e.entity for e in extract.default().extract(text)}
 
 
 @pytest.mark.parametrize("text,band", [("had it for 3 weeks", "1_to_6_weeks"), ("since yesterday", "under_2_days"),
-                                       ("on and off for years", "over_6_weeks")])
+                                       ("on and off for years", "over_6_weeks"),
+                                       # how often they train is not how long it has hurt
+                                       ("I cycle 5 days a week and it has ached for almost a month", "1_to_6_weeks")])
 def test_durations_of_the_pain_are_read(text, band):
     assert {e.entity: e.value for e in extract.default().extract(text)}["pain_duration"] == band

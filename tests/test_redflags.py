@@ -309,8 +309,14 @@ BLIND11_CLASSES = [
     ("is it worth going to A&E if ibuprofen doesn't help? mine does help", None),
     ("my lower back gives out before my legs on heavy squats", None),
 ]
+# blind11's conversation transcripts (session 9): a sentence that ends by denying what it describes
+SESSION9_CLASSES = [
+    ("the only hot thing about me is my playlist, so no fever", None),
+    ("I checked my temperature twice and it was fine, so no.", None),
+    ("shivering and sweating all night, so no gym for me", "fever_unwell"),
+]
 
 
-@pytest.mark.parametrize("text,flag", BLIND10_CLASSES + BLIND11_CLASSES)
+@pytest.mark.parametrize("text,flag", BLIND10_CLASSES + BLIND11_CLASSES + SESSION9_CLASSES)
 def test_classes_found_by_blind10_and_blind11(detector, text, flag):
     assert [h.flag_id for h in detector.detect(text)][:1] == ([flag] if flag else [])
