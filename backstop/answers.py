@@ -507,8 +507,8 @@ def _denies_each(t: str) -> bool:
     leaves the answer unread; the red-flag detector reads every sentence of it anyway."""
     sentences = [x for x in re.split(r"(?:[;!?\n]|\.(?!\d))+", t) if x.strip()]  # not "36.8"
     return len(sentences) > 1 and all(
-        ALL_CLEAR.match(x) or _ENDS_IN_NO.search(x) or _ABOUT_ME.match(x) or _fine(x) or RELATIVE.search(x) or _SOMEONE_ELSE.search(x)
-        for x in sentences)
+        ALL_CLEAR.match(x) or _ENDS_IN_NO.search(x) or _ABOUT_ME.match(x) or _fine(x)
+        or RELATIVE.search(x) or _SOMEONE_ELSE.search(x) for x in sentences)
 
 
 _NEGATOR = re.compile(r"\b(no|never|not|without|nope|nah|none|haven'?t|hasn'?t|didn'?t|don'?t)\b|n't\b")
