@@ -27,7 +27,7 @@ step "train" "tail -1 results/train.log" scripts/train.sh
 step "test stories" "grep -Eo 'Correct: *[0-9]+ */ *[0-9]+' results/test_stories.log | head -1" \
   scripts/test_stories.sh
 step "end-to-end" "grep -Eo '[0-9]+ passed.*' results/end-to-end.log | tail -1" \
-  .venv/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning -m e2e tests
+  .venv/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning -m e2e -n 2 --dist loadfile tests
 step "scale-out" "grep -Eo '[0-9]+ passed.*' results/scale-out.log | tail -1" \
   .venv/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning -m scale tests
 step "nlu hold-out" "grep -E 'hold-out intent accuracy|entities: precision' results/nlu_hold-out.log | tr '\n' ' '" \
