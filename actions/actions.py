@@ -130,7 +130,12 @@ class ValidateAssessmentForm(FormValidationAction):
         if requested in facts:
             value = facts[requested]
         given = value if value is not None else this_turn.get(requested)  # or set by the NLU
-        lend = requested in assessment.SCREENS or self._affirms(requested, given)
+        # "Both legs." to "does it spread?" says it spreads, though not how far
+        both_legs = (requested == "pain_radiates" and given is None
+                     and "BOTH_LEGS" in _entities(tracker, "red_flag_concept")
+                     and (answers.leg_sides(text, legs_asked=False) == {"left", "right"}
+                          or bool(answers.SPREAD_CUE.search(text.lower()))))
+        lend = requested in assessment.SCREENS or self._affirms(requested, given) or both_legs
         events += evidence(dispatcher, tracker, requested if lend else "")
         if lend and requested in LEG_QUESTIONS and not tracker.get_slot("red_flag"):
             events += self._both_legs(dispatcher, tracker, text, requested, given, entities)
@@ -258,9 +263,12 @@ def evidence(dispatcher: CollectingDispatcher, tracker: Tracker, question: str =
     new = [str(e.get("value")) for e in entities if e.get("entity") == "red_flag_concept"]
     if not new:
         return []
-    found = sorted(set(tracker.get_slot("red_flag_evidence") or []) | set(new))
+    # "No pop. The only thing that popped was the champagne": what the reply denies is not lent the
+    # question's subject, even where it also names it
+    denied = {str(e.get("value")) for e in entities if e.get("entity") == "red_flag_ruled_out"}
+    found = sorted(set(tracker.get_slot("red_flag_evidence") or []) | set(redflags.for_session(new)))
     events: List[EventType] = [SlotSet("red_flag_evidence", found)]
-    flag_id = redflags.in_answer_to(question, new) or redflags.across_turns(found)
+    flag_id = redflags.in_answer_to(question, [c for c in new if c not in denied]) or redflags.across_turns(found)
     if flag_id and not tracker.get_slot("red_flag"):
         events += escalate(dispatcher, tracker, flag_id)
     return events
@@ -452,6 +460,18 @@ class ActionCheckRedFlag(Action):
         return pain or "describe_symptoms" in ranking[:2] or answers.describes_pain(text)
 
 
+class ActionNoteDigression(Action):
+    """After a digression the rules answer with a response (a greeting, "are you a bot?", "thanks",
+    something off-topic), counts an ask of the form's question: an answer the classifier keeps
+    taking for a digression is not met with the same question for ever."""
+
+    def name(self) -> str:
+        return "action_note_digression"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        return interrupted(dispatcher, tracker)
+
+
 class ActionHandover(Action):
     """Hands over to the clinic from configuration, or says honestly that none is configured."""
 
@@ -469,7 +489,7 @@ class ActionHandover(Action):
                 "here. Please contact your own doctor or physiotherapist."
             )
         dispatcher.utter_message(text=f"In an emergency, call {settings.emergency}.")
-        return []
+        return interrupted(dispatcher, tracker)  # mid-assessment, an ask of its question
 
 
 def checkin_delay() -> dt.timedelta:

@@ -176,15 +176,15 @@ LOCATION_PATTERNS = [
     ("upper_back", re.compile(r"\b(upper|top of (?:my|the) back|shoulder ?blades?|traps|neck|high up|"
                               r"tops? of my shoulders)\b")),
     ("lower_back", re.compile(r"\b(low(?:er|r)?|bottom|base of (?:my|the) spine|lumbar|belt ?line|"
-                              r"above my (?:bum|butt)|"
+                              r"above my (?:bum|butt)|belt|waist\w*|down (?:in|at) (?:the|my) back|"
                               r"tailbone|sacrum|si joint|small of)\b")),
 ]
 SIDE_PATTERNS = [
     ("both_sides", re.compile(r"\b(both|either side|all across|across|whole|each side|left and right|right and left|"
-                              r"evenly|everywhere)\b")),
+                              r"evenly|everywhere|bilateral\w*|symmetric\w*)\b")),
     # "right on the spine": "right" as an intensifier is not a side
     ("one_side", re.compile(r"\b(left|rite|right(?! (?:on|in|along|at|there|away|now|down|up|across|by|next|smack|"
-                            r"over|through|between|around))|one side|one-sided|just one|only one)\b")),
+                            r"over|through|between|around))|one side|one-sided|just one|only one|unilateral\w*)\b")),
     ("centre", re.compile(r"\b(middle|centre|center|central|spine|midline|down the middle|bony bit)\b")),
 ]
 RADIATES_PATTERNS = [
@@ -298,12 +298,21 @@ def read_numbness(text: str, intent: str, entities: Entities) -> str | None:
 
 # "legs work, they just complain", "I can walk fine": strength described as working, a no
 _LEGS_WORK = re.compile(r"\b(?:legs?|they|both|feet|foot)\s+(?:still\s+|both\s+)?(?:work|working|function\w*|"
-                        r"do (?:their|the) job)\b|\bcan (?:still )?walk (?:fine|ok|okay|normally|no problem)")
+                        r"do (?:their|the) job)\b|\bcan (?:still )?walk (?:fine|ok|okay|normally|no problem)|"
+                        r"\b(?:power|strength)(?:'s| is| feels?| seems?)? (?:\w+ )?"
+                        r"(?:intact|normal|fine|good|ok|okay|full)\b|"
+                        r"\bcan (?:still )?(?:heel[- ]and[- ]toe|heel|toe)[- ]walk")
 
 
 def read_weakness(text: str, intent: str, entities: Entities) -> str | None:
     said = yes_no(text, intent, WEAK)
-    return "no" if said is None and _LEGS_WORK.search(_lower(text)) else said
+    t = _lower(text)
+    # "I can toe walk but my left heel walk is pathetic" says more; "they complain, but they work" does not
+    works = _LEGS_WORK.search(t)
+    last = _CONTRAST.split(t)[-1]
+    if said is None and works and (not _CONTRAST.search(t[works.end():]) or _LEGS_WORK.search(last)):
+        return "no"
+    return said
 
 
 # "three mornings a week", "twice a week", "4 days a week": how often someone trains, not how long it hurts
@@ -492,6 +501,11 @@ _ABOUT_ME = re.compile(r"^\s*(?:not |for |and )?me\s*$")
 # "everything's working normally", "plumbing's all in order", "mine's completely normal"
 _SELF_FINE = re.compile(r"\b(?:fine|normal(?:ly)?|ok|okay|good|alright|all right|(?:all )?in order|present and correct|"
                         r"as usual|like normal|effective|helps|helped|works|worked|does the trick|did the trick)\b")
+# "Not immunosuppressed", "Never", "Afebrile": a sentence that denies its item ("not sure" answers
+# nothing; "not great" says something is wrong)
+_DENIES_ITEM = re.compile(r"^\s*(?:(?:not|never|nor)\b(?!\s+(?:\w+\s+)?(?:sure|certain|great|good|well|brilliant|"
+                          r"amazing|nice|fun|the best|so hot|too hot|too good|so good))|"
+                          r"(?:afebrile|apyrexial)\b)")
 _FINE_NEGATED = re.compile(r"(?:\b(?:not|never|no longer)|n't)(?:\s+\w+){0,2}\s+$")
 _SOMEONE_ELSE = re.compile(r"\b(?:dad|mum|mom|father|mother|brother|sister|wife|husband|partner|friend|mate)'?s\b")
 
@@ -507,7 +521,7 @@ def _denies_each(t: str) -> bool:
     leaves the answer unread; the red-flag detector reads every sentence of it anyway."""
     sentences = [x for x in re.split(r"(?:[;!?\n]|\.(?!\d))+", t) if x.strip()]  # not "36.8"
     return len(sentences) > 1 and all(
-        ALL_CLEAR.match(x) or _ENDS_IN_NO.search(x) or _ABOUT_ME.match(x) or _fine(x)
+        ALL_CLEAR.match(x) or _DENIES_ITEM.match(x) or _ENDS_IN_NO.search(x) or _ABOUT_ME.match(x) or _fine(x)
         or RELATIVE.search(x) or _SOMEONE_ELSE.search(x) for x in sentences)
 
 
@@ -516,7 +530,10 @@ _NEGATION_ENDS = re.compile(r"\b(but|though|although|except|apart from|however|i
 RELATIVE = re.compile(r"\b(my|his|her|our|their)\s+(?:late |old |older |younger |little |big |best |ex[- ]?|step)?"
                       r"(mum|mom|mam|dad|father|mother|brother|sister|wife|husband|partner|"
                       r"gran\w*|grand\w*|aunt\w*|uncle|friend|mate|cousin|son|daughter|family)\b|\bfamily history\b|"
-                      r"(?<!\ban )(?<!\bam )(?<!\bim )(?<!'m )\bold (?:man|lady|dear|fella)\b")
+                      r"(?<!\ban )(?<!\bam )(?<!\bim )(?<!'m )\bold (?:man|lady|dear|fella)\b|"
+                      # a clause that opens with a relative, as notes do ("Mum had breast cancer")
+                      r"^\s*(?:and |but |also )?(?:mum|mom|mam|dad|father|mother|brother|sister|grandma|grandad|"
+                      r"granddad|grandmother|grandfather|nan|nana|gran|aunt\w*|uncle|cousin)\b")
 
 
 def _negated(text: str, start: int) -> bool:
@@ -529,12 +546,23 @@ def _negated(text: str, start: int) -> bool:
         before[nearest[-1].end():])
 
 
+_WORRY = re.compile(r"\b(?:could|can|might|may|would|is|does)\s+(?:it|this|that)\s+(?:\w+\s+)?be\b|"
+                    r"\b(?:is|could|might)\s+(?:it|this|that)\s+(?:\w+\s+)?(?:cancer|a tumou?r)\b|"
+                    r"\b(?:worried|scared|afraid|terrified|worry|fear)\b(?:\s+[\w']+){0,4}\s+(?:cancer|tumou?r)|"
+                    r"\bwhat if\b")
+
+_HISTORY = re.compile(r"\b(?:yes|yeah|had|have had|'ve had|diagnosed|treated|history of|remission|survivor|"
+                      r"chemo\w*|radiotherapy|ago|in (?:19|20)\d\d)\b")
+
+
 def read_serious(text: str, intent: str, entities: Entities) -> dict[str, str]:
     """The see-doctor facts the third screen asks about: {"history_cancer": "yes", ...}."""
     t = _lower(text)
     found = {}
     # someone else's cancer ("old man had bowel cancer") is theirs, clause by clause
-    own = [(c, m) for c in _clauses(t) if (m := CANCER.search(c)) and not RELATIVE.search(c)]
+    # and a question ("no, but could it be cancer?") is a worry, not a history
+    own = [(c, m) for c in _clauses(t) if (m := CANCER.search(c)) and not RELATIVE.search(c)
+           and not (_WORRY.search(c) and not _HISTORY.search(c))]
     if any(not _negated(c, m.start()) for c, m in own):
         found["history_cancer"] = "yes"
     on_purpose = [m for m in WEIGHT_ON_PURPOSE.finditer(t)  # "I haven't been dieting" is not on purpose

@@ -110,6 +110,7 @@ class ConText:
         self.question_starts = [_phrase(p) for p in gq["starts"]]
         self.question_not_starts = [_phrase(p) for p in gq["not_starts"]]
         self.question_cues = PhraseSet([_phrase(p) for p in gq["cues"]])
+        self.definition_cues = PhraseSet([_phrase(p) for p in gq.get("definitions") or []])
         self._trigger_phrases: dict[Phrase, list[tuple[str, str]]] = {}
         for phrase, cat, direction in self.triggers:
             self._trigger_phrases.setdefault(phrase, []).append((cat, direction))
@@ -140,7 +141,9 @@ class ConText:
         trigger_tokens = {i for t in triggers for i in range(t.start, t.end)}
         terminators = {i for s, e, _ in self.termination.find(tokens) for i in range(s, e)} - trigger_tokens - blocked
         current = {i for s, e, _ in self.current.find(tokens) for i in range(s, e)} - trigger_tokens
-        general = not personal and self._general_question(tokens)
+        # a question of what a word means is general even in a message that speaks of the writer
+        # elsewhere ("What does saddle anaesthesia mean? I saw it on a leaflet")
+        general = (not personal and self._general_question(tokens)) or self.asks_meaning(tokens)
         out: dict[int, set[str]] = {}
         for index, (s, e, concept) in enumerate(targets):
             cats = {"hypothetical"} if general else set()
@@ -156,6 +159,10 @@ class ConText:
             for cats in out.values():
                 cats.discard("other")
         return out
+
+    def asks_meaning(self, tokens: Sequence[str]) -> bool:
+        """Whether these tokens ask what a word means, without speaking of the writer."""
+        return not self.speaks_of_writer(tokens) and bool(self.definition_cues.find(list(tokens)))
 
     def words(self) -> set[str]:
         """Every word of the trigger phrases (the detector's speller corrects onto them)."""

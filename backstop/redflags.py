@@ -120,13 +120,16 @@ class Detection:
     ``ruled_out`` are warning-sign concepts mentioned only negated, as a question, in the
     past or about someone else ("no numbness", "my dad's legs are weak"), and any concept whose
     words were gym slang or an idiom ("fell out of my routine"): the learned signal cannot read
-    that context, so it does not overrule ConText there.
+    that context, so it does not overrule ConText there. ``denied`` are the concepts ConText put out
+    of scope anywhere in the message, even if said of the user elsewhere in it ("No pop. The only
+    thing that popped was the champagne"): a question's subject is not lent to them.
     """
 
     hits: tuple[RedFlagHit, ...]
     candidates: tuple[str, ...]
     concepts: tuple[str, ...]
     ruled_out: tuple[str, ...] = ()
+    denied: tuple[str, ...] = ()
 
 
 class RedFlagDetector:
@@ -170,6 +173,10 @@ class RedFlagDetector:
         unknown = self.suggestive - set(patterns["concepts"])
         if unknown:
             raise knowledge.KnowledgeError(f"red_flag_patterns.yml: suggestive: unknown concept {sorted(unknown)[0]}")
+        unknown = ({c for key, out in (patterns.get("settles") or {}).items() for c in [key, *out]}
+                   | set(patterns.get("sentence_only") or [])) - set(patterns["concepts"])
+        if unknown:
+            raise knowledge.KnowledgeError(f"red_flag_patterns.yml: settles: unknown concept {sorted(unknown)[0]}")
         self.slang = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self.slang.add("SLANG", [self.nlp.make_doc(_normalise(p)) for p in patterns["slang"]])
         self.slang_regex = [re.compile(p) for p in patterns.get("slang_regex") or []]
@@ -192,7 +199,8 @@ class RedFlagDetector:
         modified: set[str] = set()
         idioms: set[str] = set()
         sentences = [s for s in _SENTENCE_SPLIT.split(text) if s.strip()]
-        if len(text.split()) <= SHORT_MESSAGE_WORDS:
+        if len(text.split()) <= SHORT_MESSAGE_WORDS and not any(
+                self.context.asks_meaning(re.findall(r"[a-z]+", x)) for x in sentences):
             sentences = [" , ".join(sentences)]  # "pop. then pain. cant move." is one thought
         personal = self.context.speaks_of_writer(re.findall(r"[a-z]+", text))
         for i, sentence in enumerate(sentences):
@@ -203,13 +211,15 @@ class RedFlagDetector:
                 concepts.setdefault(concept, words)
             for hit in self.complete(found):
                 hits.setdefault(hit.flag_id, hit)
-        joined = across_turns(concepts) if len(sentences) > 1 else None  # "POP then agony. cant stand"
+        # "POP then agony. cant stand"; not a vague word of another sentence ("nothing changed")
+        sentence_only = set(_patterns().get("sentence_only") or [])
+        joined = across_turns([c for c in concepts if c not in sentence_only]) if len(sentences) > 1 else None
         if joined and joined not in hits:
             hits[joined] = RedFlagHit(joined, self.levels[joined], " … ".join(concepts))
         ordered = sorted(hits.values(), key=lambda h: LEVEL_RANK[h.level])
         candidates = [fid for fid in self.candidates(concepts) if fid not in hits]
         ruled_out = sorted({c for c in modified - set(concepts) if c in self.suggestive} | (idioms - set(concepts)))
-        return Detection(tuple(ordered), tuple(candidates), tuple(concepts), tuple(ruled_out))
+        return Detection(tuple(ordered), tuple(candidates), tuple(concepts), tuple(ruled_out), tuple(sorted(modified)))
 
     def complete(self, found: dict[str, str] | set[str] | tuple[str, ...]) -> list[RedFlagHit]:
         """The red flags whose every concept of one combination is in ``found``, most severe first."""
@@ -343,6 +353,15 @@ def in_answer_to(question: str, concepts: list[str] | set[str] | tuple[str, ...]
     hits = [(LEVEL_RANK[_levels()[fid]], fid) for fid, combos in _patterns()["red_flags"].items()
             if any(holds(combo, present) and found.intersection(combo) for combo in combos["any_of"])]
     return min(hits)[1] if hits else None  # the reply itself must carry part of the combination
+
+
+def for_session(concepts: list[str] | set[str] | tuple[str, ...]) -> list[str]:
+    """A message's concepts as kept for combining across turns: those another concept of the same
+    message settles (``settles`` in the pattern file: painkillers said to work) and those that count
+    only within their own sentence (``sentence_only``: "nothing changed") are left out."""
+    settled = {c for key, kept_out in (_patterns().get("settles") or {}).items() if key in concepts
+               for c in kept_out} | set(_patterns().get("sentence_only") or [])
+    return [c for c in concepts if c not in settled]
 
 
 BOTH_LEGS_ABOVE_KNEE = "above_knee"  # pain into both buttocks or thighs: a same-day check, not an emergency

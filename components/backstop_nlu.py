@@ -88,6 +88,8 @@ class BackstopNLU(GraphComponent):
                     add_to_output=True)
         # concepts about the user now, for combining evidence across the session's turns
         entities += [self._entity("red_flag_concept", c) for c in detection.concepts]
+        # and those it denied somewhere ("No pop"): a question's subject is not lent to them (actions.evidence)
+        entities += [self._entity("red_flag_ruled_out", c) for c in detection.denied]
         if decision.action == "escalate":
             self._force(message, RED_FLAG_INTENT)
             entities += self._flag_entities(decision.flag_id, decision.level)

@@ -35,7 +35,8 @@ def holdout_examples(path: Path) -> list[tuple[str, str]]:
 def entity_pairs(result: dict) -> set[tuple[str, str]]:
     pairs = set()
     for e in result.get("entities", []):
-        if e.get("entity") in ("topic", "red_flag", "triage_level", "red_flag_concept", "red_flag_candidate"):
+        if e.get("entity") in ("topic", "red_flag", "triage_level", "red_flag_concept", "red_flag_candidate",
+                               "red_flag_ruled_out"):
             continue
         value = e.get("value")
         if isinstance(value, float):

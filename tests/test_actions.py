@@ -516,3 +516,51 @@ def test_a_conditional_check_on_a_question_does_not_start_it(audit_db):
                 entities=[{"entity": "red_flag_candidate", "value": "saddle_anaesthesia"}])
     _, events = run(actions.ActionCheckRedFlag(), t)
     assert not [e for e in events if e.get("event") == "followup"]
+
+
+# blind12's conversation transcripts (session 10)
+@pytest.mark.parametrize("action", [actions.ActionNoteDigression(), actions.ActionHandover()])
+def test_a_digression_answered_by_the_rules_counts_as_an_ask(action):
+    """An answer the classifier keeps taking for "talk to a person" or small talk is not met with the
+    same question for ever: the second time the form moves on."""
+    slots = {"requested_slot": "pain_side", "missed_questions": {"pain_side": 1}}
+    t = tracker(slots, intent="request_human", text="evenly spread, I reckon", active_loop="assessment_form")
+    dispatcher, events = run(action, t)
+    assert slot_events(events)["pain_side"] == "unknown" and "move on" in texts(dispatcher)
+
+
+def test_a_digression_outside_the_assessment_counts_nothing():
+    t = tracker({}, intent="thank", text="cheers")
+    assert run(actions.ActionNoteDigression(), t)[1] == []
+
+
+def test_both_legs_as_the_whole_answer_to_the_spread_question_is_sciatica_in_both(audit_db):
+    events, _ = validate({}, "pain_radiates", "Both legs.", entities=[{"entity": "red_flag_concept",
+                                                                      "value": "BOTH_LEGS"}])
+    assert slot_events(events)["red_flag"] == "bilateral_sciatica"
+
+
+def test_a_denied_sign_is_not_lent_the_screens_subject(audit_db):
+    """"No pop... the only thing that popped was the cork" to the screen that asks about a pop and not
+    being able to move: the reply denied the pop."""
+    entities = [{"entity": "red_flag_concept", "value": "POP"}, {"entity": "red_flag_ruled_out", "value": "POP"}]
+    events, _ = validate({}, "screen_infection", "No. No. No. No. No pop, the only thing that popped was a cork",
+                         entities=entities)
+    assert "red_flag" not in slot_events(events)
+
+
+def test_painkillers_said_to_work_do_not_combine_with_not_helping_said_later(audit_db):
+    first, _ = validate({}, "screen_infection", "nope. one naproxen, did the trick",
+                        entities=[{"entity": "red_flag_concept", "value": c} for c in ("PAINKILLER", "RELIEF")])
+    evidence = slot_events(first)["red_flag_evidence"]
+    assert "PAINKILLER" not in evidence
+    later, _ = validate({"red_flag_evidence": evidence}, "pain_trend", "same, the stretches aren't helping",
+                        entities=[{"entity": "red_flag_concept", "value": "NOT_HELPING"}])
+    assert "red_flag" not in slot_events(later)
+
+
+@pytest.mark.parametrize("text", ["my legs are sore but that's the lunges, not my back",
+                                  "legs are wrecked from squats too"])
+def test_legs_sore_from_training_in_answer_to_the_spread_question_are_not_sciatica(text, audit_db):
+    events, _ = validate({}, "pain_radiates", text, entities=[{"entity": "red_flag_concept", "value": "BOTH_LEGS"}])
+    assert "red_flag" not in slot_events(events)

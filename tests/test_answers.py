@@ -286,3 +286,34 @@ def test_an_item_by_item_screen_answer(slot, text, expect):
 ])
 def test_legs_that_work_are_not_weak(text, expect):
     assert answers.read("leg_weakness", text, "inform") == expect
+
+
+# blind12's conversation transcripts (session 10)
+@pytest.mark.parametrize("slot,text,expect", [
+    ("pain_location", "right about where my belt sits", "lower_back"),
+    ("pain_location", "down in the back, round the waistband", "lower_back"),
+    ("pain_side", "bilateral", "both_sides"), ("pain_side", "symmetric, I'd say", "both_sides"),
+    ("pain_side", "unilateral, L side", "one_side"),
+    ("leg_weakness", "strength's normal, did a heel walk test", "no"),
+    ("leg_weakness", "power is full both sides", "no"),
+    ("leg_weakness", "I can toe walk but my left heel walk is pathetic", None),
+])
+def test_landmarks_and_clinical_words_answer_the_question(slot, text, expect):
+    assert answers.read(slot, text, "inform") == expect
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("No. Is this cancer though? My nan had it. No. No", {}),
+    ("none personally. Dad had prostate cancer. Weight's the same", {}),
+    ("Yes, breast cancer eight years ago, could it be back?", {"history_cancer": "yes"}),
+])
+def test_a_worry_or_a_relatives_cancer_is_not_a_history(text, expect):
+    assert answers.read_serious(text, "inform", ()) == expect
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("Apyrexial. Not on any immunosuppressants. Never. Co-codamol, works well. No", "none"),
+    ("Not great, clammy and shivery. No. No. No. No", None),
+])
+def test_clinical_denials_in_an_item_by_item_screen_answer(text, expect):
+    assert answers.read("screen_infection", text, "inform") == expect

@@ -317,6 +317,22 @@ SESSION9_CLASSES = [
 ]
 
 
-@pytest.mark.parametrize("text,flag", BLIND10_CLASSES + BLIND11_CLASSES + SESSION9_CLASSES)
+# blind12's conversation transcripts (session 10): painkillers that change nothing
+SESSION10_CLASSES = [
+    ("took naproxen twice and it changed nothing, still can't sit", "uncontrolled_pain"),
+    ("paracetamol and ibuprofen every 4 hours, nothing changes", "uncontrolled_pain"),
+    ("the ibuprofen made no difference at all and it's a 9", "uncontrolled_pain"),
+    ("I didn't even warm up, back is sore, took a paracetamol", None),
+]
+
+
+@pytest.mark.parametrize("text,flag", BLIND10_CLASSES + BLIND11_CLASSES + SESSION9_CLASSES + SESSION10_CLASSES)
 def test_classes_found_by_blind10_and_blind11(detector, text, flag):
     assert [h.flag_id for h in detector.detect(text)][:1] == ([flag] if flag else [])
+
+
+def test_a_concept_denied_in_one_sentence_and_named_in_another_is_reported_denied(detector):
+    """"No pop. The only thing that popped was a cork": the pop is named, but the writer denied it,
+    so the safety screen's subject (a pop and being unable to move) is not lent to it."""
+    found = detector.analyse("No pop. The only thing that popped was a cork")
+    assert "POP" in found.concepts and "POP" in found.denied and not found.hits
