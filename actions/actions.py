@@ -40,10 +40,13 @@ def _entities(tracker: Tracker, name: str) -> List[Any]:
 
 
 def _before_turn(tracker: Tracker, slot: str) -> Any:
-    """The slot's value before the latest user message (the slot mappings may have changed it since)."""
+    """The slot's value before the latest user message (the slot mappings may have changed it since),
+    in this session only: a new session starts with no answers (carry_over_slots_to_new_session is off)."""
     events = tracker.events
     last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
     for event in reversed(events[:last_user]):
+        if event.get("event") == "session_started":
+            return None
         if event.get("event") == "slot" and event.get("name") == slot:
             return event.get("value")
     return None

@@ -564,3 +564,19 @@ def test_painkillers_said_to_work_do_not_combine_with_not_helping_said_later(aud
 def test_legs_sore_from_training_in_answer_to_the_spread_question_are_not_sciatica(text, audit_db):
     events, _ = validate({}, "pain_radiates", text, entities=[{"entity": "red_flag_concept", "value": "BOTH_LEGS"}])
     assert "red_flag" not in slot_events(events)
+
+
+def test_a_new_sessions_opening_keeps_its_own_answers_not_the_last_sessions():
+    """Slots of an earlier session (hours ago) are not "what was known before" the new session's
+    first message: "mid back" and "rows" today stay, not last week's "lower back" and "running"."""
+    t = tracker({}, intent="describe_symptoms", text="did heavy rows yesterday and my mid back is knotted up",
+                active_loop="assessment_form", mapped={"pain_location": "mid_back", "exercise": "rows"},
+                entities=[{"entity": "pain_location", "value": "mid_back", "start": 28, "end": 36},
+                          {"entity": "exercise", "value": "rows", "start": 10, "end": 14}])
+    old = [{"event": "slot", "name": "pain_location", "value": "lower_back"},
+           {"event": "slot", "name": "exercise", "value": "running"},
+           {"event": "action", "name": "action_session_start"}, {"event": "session_started"}]
+    t.events[:0] = old
+    events = asyncio.run(actions.ValidateAssessmentForm().run(CollectingDispatcher(), t, DOMAIN))
+    got = slot_events(events)
+    assert got.get("pain_location", "mid_back") == "mid_back" and got.get("exercise", "rows") == "rows"
