@@ -321,9 +321,15 @@ _FREQUENCY_BEFORE = re.compile(r"\b(?:once|twice|thrice|times|x|\d+x|sessions?|m
 _FREQUENCY_AFTER = re.compile(r"\s*(?:a|an|per|each|every)\s+(?:week|wk|month|day|fortnight)\b")
 
 
+# "a 30 day home workout challenge", "week 3 of a 12 week block": how long the plan runs
+_PROGRAMME_AFTER = re.compile(r"[\s-]*(?:[\w-]+\s+){0,3}?(?:challenge|programme|program|plan|streak|block|course|"
+                              r"cycle|cleanse|boot ?camp|build|training plan)\b")
+
+
 def is_frequency(text: str, start: int, end: int) -> bool:
-    """Whether the time span text[start:end] says how often, not how long ("twice a week", "4 days a week")."""
-    return bool(_FREQUENCY_AFTER.match(text, end)) or (
+    """Whether the time span text[start:end] says how often or how long a plan runs, not how long it has
+    hurt ("twice a week", "4 days a week", "a 30 day challenge")."""
+    return bool(_FREQUENCY_AFTER.match(text, end)) or bool(_PROGRAMME_AFTER.match(text, end)) or (
         bool(re.match(r"(?:a|an|one|per)\b", text[start:end])) and bool(_FREQUENCY_BEFORE.search(text[:start])))
 
 
@@ -470,7 +476,7 @@ NIGHT_PAIN = re.compile(r"\b(wakes? me|waking me|woken|at night|night[- ]?time|c
                         r"lying still|at rest|"
                         r"in bed|when i lie|resting)\b")
 ALL_CLEAR = re.compile(r"^\s*(?:(?:totally|entirely|completely|absolutely|perfectly|pretty much|honestly|well|oh|ha|"
-                       r"haha|lol|um+|erm)[,!.]?\s+)*(everything'?s? (?:is )?(?:normal|fine|ok|okay|good)|"
+                       r"haha|lol|um+|erm|uh+m?|hm+|er+|ah+)[,!.]?\s+)*(everything'?s? (?:is )?(?:normal|fine|ok|okay|good)|"
                        r"all of that'?s? fine|no+|nope|"
                        r"nah|naw|none|nothing|neither|never|fine|all (?:[\w-]+ )?(?:good|fine|normal|ok|okay)|"
                        r"normal|nope none|"
@@ -505,7 +511,10 @@ _SELF_FINE = re.compile(r"\b(?:fine|normal(?:ly)?|ok|okay|good|alright|all right
 # nothing; "not great" says something is wrong)
 _DENIES_ITEM = re.compile(r"^\s*(?:(?:not|never|nor)\b(?!\s+(?:\w+\s+)?(?:sure|certain|great|good|well|brilliant|"
                           r"amazing|nice|fun|the best|so hot|too hot|too good|so good))|"
-                          r"(?:afebrile|apyrexial)\b)")
+                          r"(?:afebrile|apyrexial)\b|"
+                          # "I don't have one", "there wasn't one" (not "I don't have control", which is the sign)
+                          r"(?:i (?:do not|don'?t|have not|haven'?t|am not|'?m not|im not)|there (?:was not|wasn'?t|"
+                          r"is not|isn'?t|were not|weren'?t))\b(?!.*\b(?:control|feeling|sensation|strength|power)\b))")
 _FINE_NEGATED = re.compile(r"(?:\b(?:not|never|no longer)|n't)(?:\s+\w+){0,2}\s+$")
 _SOMEONE_ELSE = re.compile(r"\b(?:dad|mum|mom|father|mother|brother|sister|wife|husband|partner|friend|mate)'?s\b")
 
@@ -832,12 +841,26 @@ QUESTION_BACK = re.compile(r"^\s*(what|why|how|which|who|when|where|is that|does
                            r"should i|would)\b.*\?\s*$")
 
 
+_QUESTION_SENTENCE = re.compile(r"[^.!?]*\?+\s*")
+
+
+def without_questions_back(text: str) -> str:
+    """``text`` without the questions it asks back, when something else is left: "Weak how? No, I can
+    walk fine" is "No, I can walk fine"; a reply that is all question stays whole ("is it bad that I
+    can't feel my foot?")."""
+    rest = _QUESTION_SENTENCE.sub(" ", text).strip()
+    return rest if rest and re.search(r"\w", rest) else text
+
+
 def read(slot: str, text: str, intent: str, entities: Entities = ()) -> Any:
     """The value ``text`` gives the question ``slot``: canonical, "unknown" for "not sure", or None."""
     entities = list(entities)
     t = _lower(text)
     if QUESTION_BACK.match(t):
         return None  # a question back ("what counts as a 10?") answers nothing
+    answer = without_questions_back(text)
+    if answer != text:  # "Weak how? No, I can walk fine", "Out of ten? Three": the answer is what follows
+        return read(slot, answer, intent, entities)
     if NOT_SURE.match(t.strip()) or (NOT_SURE.search(" ".join(t.split()[:3])) and slot != "screen_serious"):
         return UNKNOWN
     if slot == "screen_serious":

@@ -317,3 +317,30 @@ def test_a_worry_or_a_relatives_cancer_is_not_a_history(text, expect):
 ])
 def test_clinical_denials_in_an_item_by_item_screen_answer(text, expect):
     assert answers.read("screen_infection", text, "inform") == expect
+
+
+# blind13's conversation transcripts (session 10)
+@pytest.mark.parametrize("slot,text,expect", [
+    ("leg_weakness", "Weak in what way? Nope, stairs are fine", "no"),
+    ("pain_severity", "Out of 10? I'd say a five", 5.0),
+    ("numbness", "Numb? yeah a bit in my left foot", "yes"),
+    ("leg_weakness", "is it bad that my right leg keeps giving way?", "yes"),  # all question: read whole
+])
+def test_a_question_asked_back_is_not_the_answer(slot, text, expect):
+    assert answers.read(slot, text, "inform") == expect
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("doing a 28 day yoga challenge, back sore since yesterday", "under_2_days"),
+    ("week 2 of a 12 week marathon plan, sore for 3 days", "2_to_7_days"),
+])
+def test_how_long_a_plan_runs_is_not_how_long_it_has_hurt(text, expect):
+    assert answers.read("pain_duration", text, "inform") == expect
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("Uhh no. Hmm, nope. I don't think so. There wasn't anything like that. No", "none"),
+    ("Would a temperature matter? I haven't got one. No. No. It helped. No", "none"),
+])
+def test_fillers_denials_and_questions_back_in_an_item_by_item_screen(text, expect):
+    assert answers.read("screen_cauda", text, "inform") == expect

@@ -323,6 +323,13 @@ SESSION10_CLASSES = [
     ("paracetamol and ibuprofen every 4 hours, nothing changes", "uncontrolled_pain"),
     ("the ibuprofen made no difference at all and it's a 9", "uncontrolled_pain"),
     ("I didn't even warm up, back is sore, took a paracetamol", None),
+    # blind13's transcripts: the sign in other words, and what is only read about or cleared at once
+    ("I don't have any control of my bowels since the deadlifts", "bowel_dysfunction"),
+    ("haven't got any feeling down below since I hurt my back", "saddle_anaesthesia"),
+    ("sorry, the plumbing is not cooperating since my back went", "bladder_dysfunction"),
+    ("bladder's being shy since the injury, it takes an age to get going", "bladder_dysfunction"),
+    ("I've been reading about bowel incontinence and back pain and got scared", None),
+    ("I hit the ground diving for a catch but that's normal, back a bit stiff", None),
 ]
 
 
