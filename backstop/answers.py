@@ -476,7 +476,8 @@ NIGHT_PAIN = re.compile(r"\b(wakes? me|waking me|woken|at night|night[- ]?time|c
                         r"lying still|at rest|"
                         r"in bed|when i lie|resting)\b")
 ALL_CLEAR = re.compile(r"^\s*(?:(?:totally|entirely|completely|absolutely|perfectly|pretty much|honestly|well|oh|ha|"
-                       r"haha|lol|um+|erm|uh+m?|hm+|er+|ah+)[,!.]?\s+)*(everything'?s? (?:is )?(?:normal|fine|ok|okay|good)|"
+                       r"haha|lol|um+|erm|uh+m?|hm+|er+|ah+)[,!.]?\s+)*"
+                       r"(everything'?s? (?:is )?(?:normal|fine|ok|okay|good)|"
                        r"all of that'?s? fine|no+|nope|"
                        r"nah|naw|none|nothing|neither|never|fine|all (?:[\w-]+ )?(?:good|fine|normal|ok|okay)|"
                        r"normal|nope none|"
