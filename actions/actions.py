@@ -452,7 +452,9 @@ class ActionCheckRedFlag(Action):
             audit.record(tracker.sender_id, candidates[0]["id"] if candidates else "possible_red_flag", "check")
         except Exception:  # the advice matters more than the log line
             logger.exception("could not write the red-flag check audit record")
-        return [SlotSet("red_flag_checked", checked)] + ([FollowupAction("assessment_form")] if starts else [])
+        # in the assessment, an ask of its question: a reply the check keeps catching is not met with it for ever
+        return ([SlotSet("red_flag_checked", checked)] + interrupted(dispatcher, tracker)
+                + ([FollowupAction("assessment_form")] if starts else []))
 
     @staticmethod
     def _describes_own_pain(tracker: Tracker) -> bool:

@@ -566,8 +566,9 @@ _HISTORY = re.compile(r"\b(?:yes|yeah|had|have had|'ve had|diagnosed|treated|his
 
 
 def read_serious(text: str, intent: str, entities: Entities) -> dict[str, str]:
-    """The see-doctor facts the third screen asks about: {"history_cancer": "yes", ...}."""
-    t = _lower(text)
+    """The see-doctor facts the third screen asks about: {"history_cancer": "yes", ...}; the questions
+    asked back ("At night? It didn't wake me") are not answers."""
+    t = _lower(without_questions_back(text))
     found = {}
     # someone else's cancer ("old man had bowel cancer") is theirs, clause by clause
     # and a question ("no, but could it be cancer?") is a worry, not a history

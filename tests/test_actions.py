@@ -580,3 +580,14 @@ def test_a_new_sessions_opening_keeps_its_own_answers_not_the_last_sessions():
     events = asyncio.run(actions.ValidateAssessmentForm().run(CollectingDispatcher(), t, DOMAIN))
     got = slot_events(events)
     assert got.get("pain_location", "mid_back") == "mid_back" and got.get("exercise", "rows") == "rows"
+
+
+def test_the_conditional_check_in_the_assessment_counts_as_an_ask(audit_db):
+    """A screen answer the check keeps catching (it asks something back, so the form leaves it to the
+    rules) is not met with the same check for ever: the second time the screen is not ruled out."""
+    slots = {"requested_slot": "screen_cauda", "missed_questions": {"screen_cauda": 1}}
+    t = tracker(slots, intent="check_red_flag", text="no?? normal. landed on my butt in the foam pit. no",
+                active_loop="assessment_form",
+                entities=[{"entity": "red_flag_candidate", "value": "saddle_anaesthesia"}])
+    dispatcher, events = run(actions.ActionCheckRedFlag(), t)
+    assert slot_events(events)["screen_cauda"] == "not_ruled_out" and "ruled out" in texts(dispatcher)

@@ -306,6 +306,7 @@ def test_landmarks_and_clinical_words_answer_the_question(slot, text, expect):
     ("No. Is this cancer though? My nan had it. No. No", {}),
     ("none personally. Dad had prostate cancer. Weight's the same", {}),
     ("Yes, breast cancer eight years ago, could it be back?", {"history_cancer": "yes"}),
+    ("Cancer? No. Weight? Same. At night? Sore turning over, never wakes me", {}),
 ])
 def test_a_worry_or_a_relatives_cancer_is_not_a_history(text, expect):
     assert answers.read_serious(text, "inform", ()) == expect
