@@ -173,8 +173,9 @@ class RedFlagDetector:
         unknown = self.suggestive - set(patterns["concepts"])
         if unknown:
             raise knowledge.KnowledgeError(f"red_flag_patterns.yml: suggestive: unknown concept {sorted(unknown)[0]}")
+        self.sentence_only = frozenset(patterns.get("sentence_only") or [])
         unknown = ({c for key, out in (patterns.get("settles") or {}).items() for c in [key, *out]}
-                   | set(patterns.get("sentence_only") or [])) - set(patterns["concepts"])
+                   | self.sentence_only) - set(patterns["concepts"])
         if unknown:
             raise knowledge.KnowledgeError(f"red_flag_patterns.yml: settles: unknown concept {sorted(unknown)[0]}")
         self.slang = PhraseMatcher(self.nlp.vocab, attr="LOWER")
@@ -212,8 +213,7 @@ class RedFlagDetector:
             for hit in self.complete(found):
                 hits.setdefault(hit.flag_id, hit)
         # "POP then agony. cant stand"; not a vague word of another sentence ("nothing changed")
-        sentence_only = set(_patterns().get("sentence_only") or [])
-        joined = across_turns([c for c in concepts if c not in sentence_only]) if len(sentences) > 1 else None
+        joined = across_turns([c for c in concepts if c not in self.sentence_only]) if len(sentences) > 1 else None
         if joined and joined not in hits:
             hits[joined] = RedFlagHit(joined, self.levels[joined], " … ".join(concepts))
         ordered = sorted(hits.values(), key=lambda h: LEVEL_RANK[h.level])
