@@ -290,6 +290,14 @@ def interrupted(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Even
     return [SlotSet(k, v) for k, v in count_miss(dispatcher, tracker, requested).items() if v is not None]
 
 
+def last_ask(tracker: Tracker) -> bool:
+    """The interruption now (interrupted) is the form question's last ask: the form moves on after it."""
+    requested = tracker.get_slot("requested_slot")
+    if not tracker.active_loop.get("name") or not requested or tracker.get_slot(requested) is not None:
+        return False
+    return (tracker.get_slot("missed_questions") or {}).get(requested, 0) + 1 >= assessment.MAX_ASKS
+
+
 def count_miss(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> Dict[str, Any]:
     """One more unanswered ask of ``slot``: {"missed_questions": ...}, plus {slot: unknown or
     not_ruled_out} and a "let's move on" once it has been asked MAX_ASKS times."""
@@ -446,7 +454,9 @@ class ActionCheckRedFlag(Action):
         # "back hurts since squats and my legs feel weird": the assessment starts after the check, so its
         # safety questions ask about those signs one by one ("not sure" to the check is not a no)
         starts = not in_assessment and self._describes_own_pain(tracker)
-        _send(dispatcher, replies.red_flag_check(candidates, clinic.load().emergency, in_assessment or starts))
+        # its last ask: the question is not asked when the next line moves on ("I'll note those as not ruled out")
+        _send(dispatcher, replies.red_flag_check(candidates, clinic.load().emergency, in_assessment or starts,
+                                                 ask=not last_ask(tracker)))
         checked = sorted(c["id"] for c in candidates) or ["general"]
         try:
             audit.record(tracker.sender_id, candidates[0]["id"] if candidates else "possible_red_flag", "check")

@@ -151,15 +151,18 @@ ONSET_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                                    r"mid[- ]?(?:set|rep|lift|run|workout|session|class)|"
                                    r"in the middle of|on (?:the|my) (?:\w+ )?(?:rep|set|lift|attempt)|straight away|"
                                    r"straightaway|right away|immediately|instantly|at once|as i (?:lifted|picked|"
-                                   r"stood|pulled|bent|went|came|was)|while (?:i was )?\w+ing|where i was \w+ing|"
+                                   r"stood|pulled|bent|went|came|was|swung|threw|twisted|turned|jumped|landed)|while (?:i was )?\w+ing|where i was \w+ing|"
                                    r"when i (?:come|came|racked|lifted|"
-                                   r"picked|pulled|stood|landed|twisted|bent|went|caught|dropped|was)|(?:first|second|"
+                                   r"picked|pulled|stood|landed|twisted|bent|went|caught|dropped|was|swung|threw|"
+                                   r"jumped|turned|reached|kicked)|(?:first|second|"
                                    r"third|fourth|fifth|1st|2nd|3rd|4th|5th|last|final|top|heavy|working) "
                                    r"(?:[\w-]+ )?(?:set|rep|single|double|triple|round|lap|interval|heat|attempt|"
                                    r"lift|go|mile|km)s?\b|on (?:a|an|my|the) (?:[\w-]+ )?(?:pull[- ]?ups?|box jumps?|"
                                    r"burpees?|snatch|clean|jerk|swing|thruster|muscle[- ]?ups?|toes to bar)|"
                                    r"on the way (?:up|down)|at the bottom|at the top|then and there|right then|"
-                                   r"in the (?:gym|session|class|workout)|felt (?:it|a) (?:go|pop|tweak|twinge)|"
+                                   r"in the (?:gym|session|class|workout)|felt (?:it|a|something) (?:go|pop|tweak|twinge|grab|catch|ping|twang|"
+                                   r"seize|lock|snap|give|tighten)|on (?:the|my) (?:follow[- ]?through|back ?swing|"
+                                   r"down ?swing|take[- ]?off|landing|throw|serve|stroke)|"
                                    r"(?:\d+|an?|one|two|three|four|five|ten|fifteen|twenty|thirty|forty|fifty|"
                                    r"few|couple(?: of)?) ?(?:mins?|minutes?|secs?|seconds?|hours?|km|k|m|metres?|"
                                    r"meters?|miles?|yards?|laps?|lengths?|reps?|sets?|rounds?|holes?|games?|points?) "
@@ -371,7 +374,9 @@ def _trend(text: str) -> str | None:
     """Worse over no change over better, so a mixed answer never reads as improving ("about the same,
     maybe slightly better" is the same); "getting worse, not better" is worse; "not getting any worse",
     "not really improving" and "it comes and goes" are no change."""
-    said = [m for m in WORSE.finditer(text) if not WORSE_WHEN.match(text[m.end():])]
+    # "whether it's getting worse", "if it gets worse I'll come back": the topic named, not said to happen
+    said = [m for m in WORSE.finditer(text) if not WORSE_WHEN.match(text[m.end():])
+            and not re.search(r"\b(?:whether|if)\b(?:\s+\S+){0,3}\s*$", text[:m.start()])]
     negated = [m for m in said
                if re.search(r"(?:\b(?:not|no|never|nothing)|n't)(?:\s+\w+){0,3}\s*$", text[:m.start()])]
     if len(said) > len(negated):
@@ -475,6 +480,8 @@ WEIGHT_ON_PURPOSE = re.compile(r"\b(on purpose|diet\w*|cutting|cut|trying to|int
 NIGHT_PAIN = re.compile(r"\b(wakes? me|waking me|woken|at night|night[- ]?time|can'?t sleep|keeps me up|"
                         r"lying still|at rest|"
                         r"in bed|when i lie|resting)\b")
+NIGHT_DENIED = re.compile(r"\b(?:does ?n'?t|does not|did ?n'?t|did not|wo ?n'?t|never|not)\s+(?:\w+\s+)?"
+                          r"(?:wake|woken|keep me (?:up|awake))|\bsleep(?:ing)?\s+(?:fine|ok|okay|well|through)\b")
 ALL_CLEAR = re.compile(r"^\s*(?:(?:totally|entirely|completely|absolutely|perfectly|pretty much|honestly|well|oh|ha|"
                        r"haha|lol|um+|erm|uh+m?|hm+|er+|ah+)[,!.]?\s+)*"
                        r"(everything'?s? (?:is )?(?:normal|fine|ok|okay|good)|"
@@ -532,7 +539,7 @@ def _denies_each(t: str) -> bool:
     sentences = [x for x in re.split(r"(?:[;!?\n]|\.(?!\d))+", t) if x.strip()]  # not "36.8"
     return len(sentences) > 1 and all(
         ALL_CLEAR.match(x) or _DENIES_ITEM.match(x) or _ENDS_IN_NO.search(x) or _ABOUT_ME.match(x) or _fine(x)
-        or RELATIVE.search(x) or _SOMEONE_ELSE.search(x) for x in sentences)
+        or RELATIVE.search(x) or _SOMEONE_ELSE.search(x) or NIGHT_DENIED.search(x) for x in sentences)
 
 
 _NEGATOR = re.compile(r"\b(no|never|not|without|nope|nah|none|haven'?t|hasn'?t|didn'?t|don'?t)\b|n't\b")
@@ -584,7 +591,10 @@ def read_serious(text: str, intent: str, entities: Entities) -> dict[str, str]:
                                             if not WEIGHT_GAINED.search(t[max(0, m.start() - 30):m.start()])), None)
     if weight and not on_purpose and not _negated(t, weight.start()):
         found["weight_loss"] = "yes"
-    night = [c for c in re.split(r"[.,;!?]|\bbut\b", t) if NIGHT_PAIN.search(c)]
+    # clause by clause, unless the sentence says it does not wake them ("sore turning over in bed but it
+    # doesn't wake me": pain on moving in bed is not pain at night or at rest)
+    night = [c for sentence in re.split(r"[.;!?]", t) if not NIGHT_DENIED.search(sentence)
+             for c in re.split(r",|\bbut\b", sentence) if NIGHT_PAIN.search(c)]
     if night and not all(re.search(r"n'?t\b|\b(not|never|no|fine|ok|okay|better|easier|eases)\b", c)
                          for c in night):
         found["night_pain"] = "yes"
@@ -594,7 +604,7 @@ def read_serious(text: str, intent: str, entities: Entities) -> dict[str, str]:
 LEG_PART = re.compile(r"\b(legs?|foot|feet|calf|calves|thighs?|shins?|knees?|toes?|ankles?|hamstrings?)\b")
 
 
-LEG_FINE = re.compile(r"\b(?:legs?|foot|feet|side)\s+(?:is|are|feels?|'s|seems?)?\s*"
+LEG_FINE = re.compile(r"\b(?:legs?|foot|feet|side|one|other|left|right)(?:'s\s+|\s+(?:is|are|feels?|'s|seems?)\s+|\s+)"
                       r"(?:totally |completely |perfectly )?(?:normal|fine|ok|okay|good|alright|all right|grand|"
                       r"unaffected|not affected)\b|"
                       r"\b(?:nothing|no \w+) (?:in|on) (?:the|my) (?:left|right)\b")

@@ -96,12 +96,19 @@ class ConText:
             for rel in other.get("relations") or []:
                 for form in (rel, f"{rel}s"):
                     self.triggers.append((_phrase(f"{det} {form}"), "other", "forward"))
+        # ...and after the symptom, named as whose it is: "the only one with bladder problems is the toddler"
+        for copula in other.get("copulas") or []:
+            for det in other.get("copula_determiners") or []:
+                for rel in other.get("relations") or []:
+                    self.triggers.append((_phrase(f"{copula} {det} {rel}"), "other", "backward"))
         self.pseudo = PhraseSet([_phrase(p) for cat in CATEGORIES for p in cats[cat].get("pseudo") or []])
         self.list_conjunctions = set(cats["negated"].get("list_conjunctions") or [])
         self.list_items = set(cats["negated"].get("list_items") or [])
         self.historical_ignores = set(cats["historical"].get("ignores") or [])
         self.termination = PhraseSet([_phrase(p) for p in rules["termination"]])
         self.first_person = set(rules["first_person"])
+        self.first_person_phrases = PhraseSet([_phrase(p) for p in rules.get("first_person_phrases") or []])
+        self.impersonal = PhraseSet([_phrase(p) for p in rules.get("impersonal") or []])
         self.first_person_after = set(rules.get("first_person_after") or [])
         self.first_person_object = [_phrase(p) for p in rules.get("first_person_object") or []]
         self.object_gap = set(rules.get("first_person_object_gap") or [])
@@ -169,8 +176,11 @@ class ConText:
         return {w for phrase in self._trigger_phrases for w in phrase if w.isalpha()}
 
     def speaks_of_writer(self, tokens: Sequence[str]) -> bool:
-        """Whether these tokens contain a first-person word."""
-        return bool(self.first_person.intersection(t.lower() for t in tokens))
+        """Whether these tokens contain a first-person word (or a report's "just now")."""
+        lowered = [t.lower() for t in tokens]
+        general = {i for s, e, _ in self.impersonal.find(lowered) for i in range(s, e)}
+        own = [t for i, t in enumerate(lowered) if i not in general]
+        return bool(self.first_person.intersection(own)) or bool(self.first_person_phrases.find(lowered))
 
     def _writer_is_object(self, tokens: list[str], start: int, end: int) -> bool:
         """The writer as the concept's object, inside it or at most one word after it ("... landed right on

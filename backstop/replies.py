@@ -337,9 +337,11 @@ GENERAL_WARNING_SIGNS = (
 )
 
 
-def red_flag_check(candidates: Sequence[Mapping[str, Any]], emergency: str, in_assessment: bool) -> list[Reply]:
+def red_flag_check(candidates: Sequence[Mapping[str, Any]], emergency: str, in_assessment: bool,
+                   ask: bool = True) -> list[Reply]:
     """The conditional safety reply: the warning signs Backstop may have heard, what to do if they
-    apply, and one question. Sent when the detector is silent but the message may be a red flag."""
+    apply, and one question (not when the assessment moves on right after: ``ask`` False). Sent when
+    the detector is silent but the message may be a red flag."""
     if candidates:
         names = join([c["name"][0].lower() + c["name"][1:] for c in candidates])
         heard = f"I may have misread you, but that could be a warning sign: {names}."
@@ -353,6 +355,8 @@ def red_flag_check(candidates: Sequence[Mapping[str, Any]], emergency: str, in_a
             f"worse fast, call {emergency}.")
     payload = f'/report_red_flag{{"red_flag":"{candidates[0]["id"]}"}}' if candidates else "/report_red_flag"
     yes = {"title": "Yes, it is", "payload": payload}
+    if not ask:
+        return [_msg(f"{heard} {todo}", [yes])]
     if in_assessment:  # a "No" button would be read as the answer to the form's question
         return [_msg(f"{heard} {todo}"), _msg("Is it happening to you now? If not, just answer my question.", [yes])]
     return [_msg(f"{heard} {todo}"), _msg("Is it happening to you now?", [yes, {"title": "No", "payload": "/deny"}])]

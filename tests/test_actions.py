@@ -591,3 +591,9 @@ def test_the_conditional_check_in_the_assessment_counts_as_an_ask(audit_db):
                 entities=[{"entity": "red_flag_candidate", "value": "saddle_anaesthesia"}])
     dispatcher, events = run(actions.ActionCheckRedFlag(), t)
     assert slot_events(events)["screen_cauda"] == "not_ruled_out" and "ruled out" in texts(dispatcher)
+    # its last ask: it does not ask "is it happening now? if not, answer my question" and then move on
+    assert "Is it happening to you now" not in texts(dispatcher)
+    dispatcher, _ = run(actions.ActionCheckRedFlag(), tracker(
+        {"requested_slot": "screen_cauda"}, intent="check_red_flag", text="no?? normal. no",
+        active_loop="assessment_form", entities=[{"entity": "red_flag_candidate", "value": "saddle_anaesthesia"}]))
+    assert "Is it happening to you now" in texts(dispatcher)

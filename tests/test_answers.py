@@ -345,3 +345,42 @@ def test_how_long_a_plan_runs_is_not_how_long_it_has_hurt(text, expect):
 ])
 def test_fillers_denials_and_questions_back_in_an_item_by_item_screen(text, expect):
     assert answers.read("screen_cauda", text, "inform") == expect
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("aches when I roll over in bed, but it never wakes me", None),
+    ("in bed it's fine, sleeping through no problem", None),
+    ("it wakes me every night around 3", "yes"),
+])
+def test_pain_on_moving_in_bed_that_does_not_wake_them_is_not_night_pain(text, expect):
+    assert answers.read_serious(text, "inform", []).get("night_pain") == expect
+
+
+def test_a_screen_answer_whose_night_item_says_it_does_not_wake_them_is_a_no():
+    text = "Never had cancer. Weight's the same. It doesn't wake me, though rolling over in bed hurts"
+    assert answers.read("screen_serious", text, "inform") == "none"
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("a week now, easing off, if you're wondering whether it's getting worse", "improving"),
+    ("it is getting worse every day", "worsening"),
+])
+def test_the_trend_named_as_a_question_is_not_the_answer(text, expect):
+    assert answers.read("pain_trend", text, "inform") == expect
+
+
+@pytest.mark.parametrize("text", [
+    "swung the kettlebell and felt something catch at the top",
+    "on the backswing, I felt it twang",
+    "as I threw the ball it went",
+])
+def test_onset_told_as_a_moment_of_the_movement(text):
+    assert answers.read("pain_onset", text, "inform") == "during_exercise"
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("it runs into my left calf, the right one is totally fine", {"left"}),
+    ("right's fine, the left foot buzzes", {"left"}),
+])
+def test_a_leg_named_as_fine_is_not_a_leg_with_symptoms(text, expect):
+    assert answers.leg_sides(text) == expect

@@ -331,9 +331,34 @@ SESSION10_CLASSES = [
     ("I've been reading about bowel incontinence and back pain and got scared", None),
     ("I hit the ground diving for a catch but that's normal, back a bit stiff", None),
 ]
+# blind14's conversation transcripts (session 11): reaching a record, a fall into water, whose symptom
+# it is said after it, a weight striking the back as the object, night sweats in other words
+SESSION11_CLASSES = [
+    ("hit a new deadlift PR on Friday, the bar was heavy on my back for the walkout", None),
+    ("nailed it, hit my squat pb and the barbell sat on my back fine", None),
+    ("came off the SUP loads of times but only into the sea, back's a bit tight", None),
+    ("fell off my paddle board twice yesterday, lower back sore today", None),
+    ("the one who keeps wetting himself is my four-year-old, my back is just stiff", None),
+    ("the kettlebell clipped my spine on the way down and it's agony", "major_trauma"),
+    ("the bar hit my lower back when I failed the rep", "major_trauma"),
+    ("woke up twice having sweated through the sheets, my back is throbbing", "fever_unwell"),
+    # blind13's red-flag misses and false alarms (being tuned): the sign in other words, and gym talk
+    ("pain travels from my back down into both my calves since the deadlifts", "bilateral_sciatica"),
+    ("the power is draining out of my legs, both of them, since the squats", "bilateral_leg_weakness"),
+    ("went off the top of the climbing frame, about 2 metres, and landed on my bum, back is agony", "major_trauma"),
+    ("three of them piled on top of me in the ruck and my spine is screaming", "major_trauma"),
+    ("Is it normal to feel a pop and then not be able to move at all? Happened just now on a deadlift", "pop_cannot_move"),
+    ("my 10k time collapsed in the last mile, lower back tight", None),
+    ("the film was so scary I got the chills, back's stiff from the sofa", None),
+    ("been mainlining espresso all week, back is stiff from my desk", None),
+    ("back feels like I've been run over by a bus after the WOD but I move fine", None),
+    ("picked up some temp work on a building site and my back aches", None),
+    ("is numbness in the groin one of the warning signs I should watch for?", None),
+]
 
 
-@pytest.mark.parametrize("text,flag", BLIND10_CLASSES + BLIND11_CLASSES + SESSION9_CLASSES + SESSION10_CLASSES)
+@pytest.mark.parametrize("text,flag", BLIND10_CLASSES + BLIND11_CLASSES + SESSION9_CLASSES + SESSION10_CLASSES
+                         + SESSION11_CLASSES)
 def test_classes_found_by_blind10_and_blind11(detector, text, flag):
     assert [h.flag_id for h in detector.detect(text)][:1] == ([flag] if flag else [])
 
