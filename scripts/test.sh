@@ -17,12 +17,30 @@ step() {  # name, figure-command, command...
   rows+=("$(printf '%-22s %-5s %5ss  %s' "$name" "$status" "$((SECONDS - start))" "$(eval "$figure" 2>/dev/null)")")
 }
 
+# Two independent steps at once (each mostly uses one core): rows in the order given.
+pair() {  # name1 figure1 cmd1 -- name2 figure2 cmd2 (each command one word plus its arguments, no "--")
+  local a=() b=() seen=0
+  for arg in "$@"; do
+    if [[ $arg == "--" ]]; then seen=1; elif (( seen )); then b+=("$arg"); else a+=("$arg"); fi
+  done
+  local out_a out_b
+  out_a=$(mktemp) out_b=$(mktemp)
+  ( rows=(); failed=0; step "${a[@]}"; printf '%s\n%s\n' "$failed" "${rows[0]}" >"$out_a" ) &
+  ( rows=(); failed=0; step "${b[@]}"; printf '%s\n%s\n' "$failed" "${rows[0]}" >"$out_b" ) &
+  wait
+  for out in "$out_a" "$out_b"; do
+    [[ "$(sed -n 1p "$out")" == 1 ]] && failed=1
+    rows+=("$(sed -n 2p "$out")")
+    rm -f "$out"
+  done
+}
+
 step "system packages" "echo chromium postgresql redis nginx" scripts/system-deps.sh
 step "validate data" "grep -o '([0-9]* warnings)\|0 warnings' results/validate_data.log | tail -1" \
   .venv/bin/python scripts/validate.py
 step "ruff" "tail -1 results/ruff.log" .venv/bin/ruff check .
 step "pytest" "grep -Eo '[0-9]+ passed.*' results/pytest.log | tail -1" \
-  .venv/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning -m "not e2e and not scale" tests
+  .venv/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning -m "not e2e and not scale" -n 2 tests
 step "train" "tail -1 results/train.log" scripts/train.sh
 step "test stories" "grep -Eo 'Correct: *[0-9]+ */ *[0-9]+' results/test_stories.log | head -1" \
   scripts/test_stories.sh
@@ -30,11 +48,12 @@ step "end-to-end" "grep -Eo '[0-9]+ passed.*' results/end-to-end.log | tail -1" 
   .venv/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning -m e2e -n 2 --dist loadfile tests
 step "scale-out" "grep -Eo '[0-9]+ passed.*' results/scale-out.log | tail -1" \
   .venv/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning -m scale tests
-step "nlu hold-out" "grep -E 'hold-out intent accuracy|entities: precision' results/nlu_hold-out.log | tr '\n' ' '" \
-  .venv/bin/python scripts/eval_nlu.py
 step "conversations" "grep -E '^== |^acceptable|^under|^median' results/conversations.log | tr '\n' ' '" \
   .venv/bin/python scripts/eval_conversations.py
-step "red flags" "grep -E '^== |emergency\+urgent|false escalations|^probes' results/red_flags.log | tr '\n' ' '" \
+# the NLU hold-out and the red-flag sets each load the model in process: run side by side
+pair "nlu hold-out" "grep -E 'hold-out intent accuracy|entities: precision' results/nlu_hold-out.log | tr '\n' ' '" \
+  .venv/bin/python scripts/eval_nlu.py -- \
+  "red flags" "grep -E '^== |emergency\+urgent|false escalations|^probes' results/red_flags.log | tr '\n' ' '" \
   .venv/bin/python scripts/eval_redflags.py
 
 echo

@@ -346,13 +346,16 @@ SESSION11_CLASSES = [
     ("pain travels from my back down into both my calves since the deadlifts", "bilateral_sciatica"),
     ("the power is draining out of my legs, both of them, since the squats", "bilateral_leg_weakness"),
     ("went off the top of the climbing frame, about 2 metres, and landed on my bum, back is agony", "major_trauma"),
-    ("three of them piled on top of me in the ruck and my spine is screaming", "major_trauma"),
-    ("Is it normal to feel a pop and then not be able to move at all? Happened just now on a deadlift", "pop_cannot_move"),
+    ("the whole pack piled on top of me in the ruck and my spine is screaming", "major_trauma"),
+    ("slid down the pole and landed on my bum on the crash mat, nothing really, just sore", None),
+    ("Is it normal to feel a pop and then not be able to move at all? Happened just now on a deadlift",
+     "pop_cannot_move"),
     ("my 10k time collapsed in the last mile, lower back tight", None),
     ("the film was so scary I got the chills, back's stiff from the sofa", None),
     ("been mainlining espresso all week, back is stiff from my desk", None),
     ("back feels like I've been run over by a bus after the WOD but I move fine", None),
     ("picked up some temp work on a building site and my back aches", None),
+    ("it's agony, but nobody landed on my back, it was just the pressure of the tackle", None),
     ("is numbness in the groin one of the warning signs I should watch for?", None),
 ]
 
