@@ -281,21 +281,28 @@ def escalated(events: List[EventType]) -> bool:
     return any(e.get("name") == "red_flag" for e in events)
 
 
+def _open_question(tracker: Tracker) -> Optional[str]:
+    """The assessment question still waiting for an answer, if the form is running."""
+    requested = tracker.get_slot("requested_slot")
+    if not tracker.active_loop.get("name") or not requested or tracker.get_slot(requested) is not None:
+        return None
+    return requested
+
+
 def interrupted(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """A question answered in the middle of the assessment counts as an ask of the form's question,
     so no question is asked more than MAX_ASKS times whatever the path."""
-    requested = tracker.get_slot("requested_slot")
-    if not tracker.active_loop.get("name") or not requested or tracker.get_slot(requested) is not None:
+    requested = _open_question(tracker)
+    if requested is None:
         return []
     return [SlotSet(k, v) for k, v in count_miss(dispatcher, tracker, requested).items() if v is not None]
 
 
 def last_ask(tracker: Tracker) -> bool:
     """The interruption now (interrupted) is the form question's last ask: the form moves on after it."""
-    requested = tracker.get_slot("requested_slot")
-    if not tracker.active_loop.get("name") or not requested or tracker.get_slot(requested) is not None:
-        return False
-    return (tracker.get_slot("missed_questions") or {}).get(requested, 0) + 1 >= assessment.MAX_ASKS
+    requested = _open_question(tracker)
+    return requested is not None and (
+        (tracker.get_slot("missed_questions") or {}).get(requested, 0) + 1 >= assessment.MAX_ASKS)
 
 
 def count_miss(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> Dict[str, Any]:

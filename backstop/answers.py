@@ -372,13 +372,16 @@ FLUCTUATING = re.compile(r"\b(comes? back|came back|it'?s back|back again|return
 CONDITIONAL = re.compile(r"\b(better|easier|eases?|easing|settles?)\s+(?:\w+\s+)?(?:when|if|with|after|once|while)\b")
 
 
+# "whether it's getting worse", "if it gets worse I'll come back": the topic named, not said to happen
+_NAMED_NOT_SAID = re.compile(r"\b(?:whether|if)\b(?:\s+\S+){0,3}\s*$")
+
+
 def _trend(text: str) -> str | None:
     """Worse over no change over better, so a mixed answer never reads as improving ("about the same,
     maybe slightly better" is the same); "getting worse, not better" is worse; "not getting any worse",
     "not really improving" and "it comes and goes" are no change."""
-    # "whether it's getting worse", "if it gets worse I'll come back": the topic named, not said to happen
     said = [m for m in WORSE.finditer(text) if not WORSE_WHEN.match(text[m.end():])
-            and not re.search(r"\b(?:whether|if)\b(?:\s+\S+){0,3}\s*$", text[:m.start()])]
+            and not _NAMED_NOT_SAID.search(text[:m.start()])]
     negated = [m for m in said
                if re.search(r"(?:\b(?:not|no|never|nothing)|n't)(?:\s+\w+){0,3}\s*$", text[:m.start()])]
     if len(said) > len(negated):

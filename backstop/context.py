@@ -96,11 +96,9 @@ class ConText:
             for rel in other.get("relations") or []:
                 for form in (rel, f"{rel}s"):
                     self.triggers.append((_phrase(f"{det} {form}"), "other", "forward"))
-        # ...and after the symptom, named as whose it is: "the only one with bladder problems is the toddler"
-        for copula in other.get("copulas") or []:
-            for det in other.get("copula_determiners") or []:
-                for rel in other.get("relations") or []:
-                    self.triggers.append((_phrase(f"{copula} {det} {rel}"), "other", "backward"))
+        # ...and, after a copula, backward: "the only one with bladder problems is the toddler" (see analyse)
+        self.copulas = set(other.get("copulas") or [])
+        self.copula_determiners = set(other.get("copula_determiners") or [])
         self.pseudo = PhraseSet([_phrase(p) for cat in CATEGORIES for p in cats[cat].get("pseudo") or []])
         self.list_conjunctions = set(cats["negated"].get("list_conjunctions") or [])
         self.list_items = set(cats["negated"].get("list_items") or [])
@@ -143,8 +141,12 @@ class ConText:
             # wholly inside one ("if my" still covers "my legs")
             shared = {tokens[i] for r in inside_targets for i in range(max(s, r.start), min(e, r.stop))}
             owned = bool(shared & NEGATING_WORDS)
-            triggers += [Trigger(cat, d, s, e) for cat, d in self._trigger_phrases[phrase]
-                         if not inside and not (owned and cat == "negated")]
+            found = [Trigger(cat, d, s, e) for cat, d in self._trigger_phrases[phrase]
+                     if not inside and not (owned and cat == "negated")]
+            if (s > 0 and tokens[s - 1] in self.copulas and tokens[s] in self.copula_determiners
+                    and any(t.category == "other" and t.direction == "forward" for t in found)):
+                found.append(Trigger("other", "backward", s - 1, e))  # "... is my dad"
+            triggers += found
         trigger_tokens = {i for t in triggers for i in range(t.start, t.end)}
         terminators = {i for s, e, _ in self.termination.find(tokens) for i in range(s, e)} - trigger_tokens - blocked
         current = {i for s, e, _ in self.current.find(tokens) for i in range(s, e)} - trigger_tokens

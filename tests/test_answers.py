@@ -361,21 +361,17 @@ def test_a_screen_answer_whose_night_item_says_it_does_not_wake_them_is_a_no():
     assert answers.read("screen_serious", text, "inform") == "none"
 
 
-@pytest.mark.parametrize("text,expect", [
-    ("a week now, easing off, if you're wondering whether it's getting worse", "improving"),
-    ("it is getting worse every day", "worsening"),
+@pytest.mark.parametrize("slot,text,expect", [
+    # the trend named as a question is not the answer
+    ("pain_trend", "a week now, easing off, if you're wondering whether it's getting worse", "improving"),
+    ("pain_trend", "it is getting worse every day", "worsening"),
+    # onset told as a moment of the movement
+    ("pain_onset", "swung the kettlebell and felt something catch at the top", "during_exercise"),
+    ("pain_onset", "on the backswing, I felt it twang", "during_exercise"),
+    ("pain_onset", "as I threw the ball it went", "during_exercise"),
 ])
-def test_the_trend_named_as_a_question_is_not_the_answer(text, expect):
-    assert answers.read("pain_trend", text, "inform") == expect
-
-
-@pytest.mark.parametrize("text", [
-    "swung the kettlebell and felt something catch at the top",
-    "on the backswing, I felt it twang",
-    "as I threw the ball it went",
-])
-def test_onset_told_as_a_moment_of_the_movement(text):
-    assert answers.read("pain_onset", text, "inform") == "during_exercise"
+def test_a_trend_named_as_a_question_and_onset_as_a_moment_of_the_movement(slot, text, expect):
+    assert answers.read(slot, text, "inform") == expect
 
 
 @pytest.mark.parametrize("text,expect", [
