@@ -344,10 +344,11 @@ def across_turns(concepts: list[str] | set[str] | tuple[str, ...]) -> str | None
 
 def in_answer_to(question: str, concepts: list[str] | set[str] | tuple[str, ...]) -> str | None:
     """The red flag a reply completes with what the question it answers implies (question_context in
-    the pattern file), most severe first; None when it completes none."""
+    the pattern file), most severe first; None when it completes none or says what the question's
+    implication is not (``unless``: "it cracked, felt better right after" to the pop question)."""
     spec = (_patterns().get("question_context") or {}).get(question)
     found = {c for c in concepts if c in set(spec["partners"])} if spec else set()
-    if not found:
+    if not found or set(spec.get("unless") or ()) & set(concepts):
         return None
     present = found | set(spec["implies"])
     hits = [(LEVEL_RANK[_levels()[fid]], fid) for fid, combos in _patterns()["red_flags"].items()

@@ -360,10 +360,43 @@ SESSION11_CLASSES = [
 ]
 
 
+# blind14's red-flag misses and false alarms (being tuned from session 12), in other words
+SESSION12_CLASSES = [
+    ("since my back went I only manage dribs and drabs at the toilet", "bladder_dysfunction"),
+    ("sciatica down my left leg since monday and now it's in the right leg too", "bilateral_sciatica"),
+    ("neither leg will hold me on the stairs since the deadlifts", "bilateral_leg_weakness"),
+    ("every muscle is wrecked after the marathon and my pee is like strong coffee", "dark_urine_after_exercise"),
+    ("I inject with a needle most weekends and my back has ached since the gym", "immunosuppression_ivdu"),
+    ("i take the pills but nothing help, back very bad", "uncontrolled_pain"),
+    ("my downstairs isn't responding since the lift", "sexual_dysfunction"),
+    ("around my bottom I do not feel it when I touch since the squats", "saddle_anaesthesia"),
+    ("couldn't straighten my legs after the spin class, thighs are agony", None),
+    ("I use insulin pens for my diabetes, back stiff after rowing", None),
+    ("my legs went numb from the cold on the bike, back a bit achy", None),
+    ("got shivers down my spine at the finish line, back's tight", None),
+    ("shivering all evening because the heating's off, back is stiff", None),
+    ("my foot went dead from sitting cross-legged in yoga, back fine", None),
+    ("lost strength in my legs since I stopped training in the summer, back is stiff", None),
+    ("couldn't get it up, to be fair I'd had six pints, back sore from squash", None),
+    ("my foot keeps catching on the trail because the sole of my shoe is peeling, back tight", None),
+    ("does a high temperature with back pain matter? I don't have one", None),
+]
+
+
 @pytest.mark.parametrize("text,flag", BLIND10_CLASSES + BLIND11_CLASSES + SESSION9_CLASSES + SESSION10_CLASSES
-                         + SESSION11_CLASSES)
+                         + SESSION11_CLASSES + SESSION12_CLASSES)
 def test_classes_found_by_blind10_and_blind11(detector, text, flag):
     assert [h.flag_id for h in detector.detect(text)][:1] == ([flag] if flag else [])
+
+
+@pytest.mark.parametrize("text,flag", [
+    ("yeah it popped but I walked it off", None),
+    ("something cracked as I twisted, felt a bit better after", None),
+    ("yes a loud pop, I'm stuck on the floor", "pop_cannot_move"),
+])
+def test_a_pop_said_with_moving_on_does_not_take_the_screen_question_s_cannot_move(detector, text, flag):
+    concepts = detector.analyse(text).concepts
+    assert redflags.in_answer_to("screen_infection", concepts) == flag
 
 
 def test_a_concept_denied_in_one_sentence_and_named_in_another_is_reported_denied(detector):
