@@ -28,8 +28,9 @@ TUNING = ["positives.yml", "negatives.yml", "set2.yml", "blind.yml", "blind3.yml
           "blind6.yml", "blind7.yml", "blind8.yml", "blind9.yml",
           "blind10.yml", "blind11.yml"]
 # read to fix its misses, not yet gated: it joins TUNING once it passes the gate
-BEING_TUNED: list[str] = ["blind12.yml", "blind13.yml", "blind14.yml"]
-BLIND = ["blind15.yml"]
+BEING_TUNED: list[str] = ["blind12.yml", "blind13.yml", "blind14.yml", "blind15.yml"]
+# empty until a new blind set is written: blind15 (first contact 75.0% recall, 6.5% false) was read in session 12
+BLIND: list[str] = []
 RANK = {"emergency": 0, "urgent": 1}
 MAX_FALSE_RATE = 0.01
 
@@ -128,16 +129,18 @@ def main() -> int:
     if work_pos or work_neg:
         report(f"BEING TUNED ({', '.join(BEING_TUNED)}; reported, not gated yet)", work_pos, work_neg,
                part[5] + part[6], verbose=True)
-    blind = report(f"BLIND sets ({', '.join(BLIND)}: never tuned on; reported, not gated)", blind_pos, blind_neg,
-                   part[3] + part[4], verbose=False)
+    lines = (f"tuning_emergency_recall={tuning['recall']['emergency']:.4f}\n"
+             f"tuning_urgent_recall={tuning['recall']['urgent']:.4f}\n"
+             f"tuning_false_escalation_rate={tuning['false_rate']:.4f}\n")
+    if BLIND:
+        blind = report(f"BLIND sets ({', '.join(BLIND)}: never tuned on; reported, not gated)", blind_pos, blind_neg,
+                       part[3] + part[4], verbose=False)
+        lines += f"blind_recall={blind['both']:.4f}\nblind_false_escalation_rate={blind['false_rate']:.4f}\n"
+    else:
+        print("\n== BLIND sets: none (every set has been read; a new one must be written before tuning on it)")
 
     Path("results").mkdir(exist_ok=True)
-    Path("results/redflags.txt").write_text(
-        f"tuning_emergency_recall={tuning['recall']['emergency']:.4f}\n"
-        f"tuning_urgent_recall={tuning['recall']['urgent']:.4f}\n"
-        f"tuning_false_escalation_rate={tuning['false_rate']:.4f}\n"
-        f"blind_recall={blind['both']:.4f}\nblind_false_escalation_rate={blind['false_rate']:.4f}\n"
-    )
+    Path("results/redflags.txt").write_text(lines)
     ok = (tuning["recall"]["emergency"] == 1.0 and tuning["recall"]["urgent"] == 1.0
           and tuning["false_rate"] <= MAX_FALSE_RATE and not probe_failures)
     return 0 if ok else 1

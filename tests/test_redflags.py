@@ -380,6 +380,15 @@ SESSION12_CLASSES = [
     ("couldn't get it up, to be fair I'd had six pints, back sore from squash", None),
     ("my foot keeps catching on the trail because the sole of my shoe is peeling, back tight", None),
     ("does a high temperature with back pain matter? I don't have one", None),
+    # blind15's misses (being tuned from session 12), in other words
+    ("sat on the loo and had to push and push, and it still doesn't feel empty", "bladder_dysfunction"),
+    ("can't go at all. last time I peed was yesterday morning", "bladder_dysfunction"),
+    ("my legs won't do what I tell them since the squats, both wobbly", "bilateral_leg_weakness"),
+    ("a runner ploughed into me on the track and I landed on my back, it's agony", "major_trauma"),
+    ("pee looks like root beer after the 24 hour challenge, muscles wrecked", "dark_urine_after_exercise"),
+    ("my foot just hangs when I lift my leg since my back went", "foot_drop"),
+    ("the ibuprofen is not reducing the back pain at all", "uncontrolled_pain"),
+    ("it's not going down either leg, only my lower back aches", None),
 ]
 
 
