@@ -28,9 +28,9 @@ TUNING = ["positives.yml", "negatives.yml", "set2.yml", "blind.yml", "blind3.yml
           "blind6.yml", "blind7.yml", "blind8.yml", "blind9.yml",
           "blind10.yml", "blind11.yml"]
 # read to fix its misses, not yet gated: it joins TUNING once it passes the gate
-BEING_TUNED: list[str] = ["blind12.yml", "blind13.yml", "blind14.yml", "blind15.yml"]
-# never read: blind16 (written in session 12, committed unread in session 13)
-BLIND: list[str] = ["blind16.yml"]
+BEING_TUNED: list[str] = ["blind12.yml", "blind13.yml", "blind14.yml", "blind15.yml", "blind16.yml"]
+# empty until a new blind set is written: blind16 (first contact 89.4% recall, 3.0% false) was read in session 13
+BLIND: list[str] = []
 RANK = {"emergency": 0, "urgent": 1}
 MAX_FALSE_RATE = 0.01
 
